@@ -1,0 +1,31 @@
+#include "agreement/agreement.h"
+
+namespace accord {
+
+const char* to_string(PartyRole role) {
+  switch (role) {
+    case PartyRole::kProvider:
+      return "provider";
+    case PartyRole::kOperator:
+      return "operator";
+    case PartyRole::kCustomer:
+      return "customer";
+    case PartyRole::kInternal:
+      return "internal";
+  }
+  return "customer";
+}
+
+std::optional<ModelId> Agreement::find_model(std::string_view name) const {
+  const auto it = model_by_name.find(name);
+  if (it == model_by_name.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<PartyId> Agreement::find_party(std::string_view name) const {
+  const auto it = party_by_name.find(name);
+  if (it == party_by_name.end()) return std::nullopt;
+  return it->second;
+}
+
+}  // namespace accord

@@ -1,0 +1,207 @@
+// The agreement: one validated, immutable snapshot of everything the agreement file says.
+// Built by load_agreement() (loader.h); read by the request path through
+// std::shared_ptr<const Agreement>; never changed after construction. Entities refer to each
+// other by dense index (PartyId, ModelId, ...) so the request path does no string lookups.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/crypto.h"
+#include "core/string_map.h"
+
+namespace accord {
+
+using PartyId = int32_t;
+using TierId = int32_t;
+using ModelId = int32_t;
+using PoolId = int32_t;
+constexpr int32_t kNone = -1;
+
+enum class PartyRole : uint8_t { kProvider, kOperator, kCustomer, kInternal };
+const char* to_string(PartyRole role);
+
+// Rate and spend limits; unset means "no limit at this level".
+struct Limits {
+  std::optional<int64_t> rpm;
+  std::optional<int64_t> tpm;
+  std::optional<int64_t> max_concurrent;
+  std::optional<int64_t> budget_micro_usd_per_month;
+};
+
+struct Tier {
+  std::string name;
+  double weight = 1.0;                  // share of contended capacity (VTC weight)
+  Limits limits;                        // defaults for the tier's parties
+  bool priority = false;                // may ask for service_tier "priority"
+  bool preemptible = false;             // runs on idle capacity only
+  std::optional<int64_t> discount_ppm;  // discount in parts per million of list price
+};
+
+struct Party {
+  std::string name;
+  PartyRole role = PartyRole::kCustomer;
+  TierId tier = kNone;  // kNone: the party may call no model
+  Limits limits;        // tighter than the tier's
+  std::optional<int64_t> discount_ppm;
+  std::optional<bool> priority;
+};
+
+struct Price {
+  int64_t input_micro_usd_per_mtok = 0;
+  int64_t output_micro_usd_per_mtok = 0;
+  int64_t priority_multiplier_ppm = 2'000'000;
+  int64_t flex_multiplier_ppm = 500'000;
+};
+
+enum class ModelKind : uint8_t { kChat, kEmbedding };
+
+struct RevenueShare {
+  PartyId party = kNone;
+  int64_t share_ppm = 0;
+};
+
+struct Model {
+  std::string name;
+  PartyId owner = kNone;
+  PoolId pool = kNone;
+  ModelKind kind = ModelKind::kChat;
+  int64_t context_window = 131072;
+  std::optional<int64_t> max_output_tokens;
+  int embedding_dimensions = 1024;
+  // Per tier (indexed by TierId): from when it may call the model; nullopt = never.
+  // When the file has no `available`, every tier may call the model from the start.
+  std::vector<std::optional<UnixMillis>> available_from;
+  std::vector<PartyId> exclusive_parties;  // empty: not exclusive
+  std::optional<UnixMillis> exclusive_until;
+  Price price;
+  std::vector<RevenueShare> revenue_share;
+  std::string upstream_model;  // the name upstreams know it by; empty: the same name
+  int created_unix_s = 0;      // "created" in /v1/models (the earliest availability)
+};
+
+enum class PoolEngine : uint8_t { kBuiltin, kUpstream };
+
+struct UpstreamEndpoint {
+  std::string url;   // as written, e.g. "http://127.0.0.1:8001/v1"
+  std::string host;  // "127.0.0.1"
+  uint16_t port = 80;
+  std::string base_path;  // "/v1" (no trailing slash)
+  int max_inflight = 64;
+  std::string api_key_env;  // environment variable holding the upstream's own key, if any
+};
+
+struct UpstreamTimeouts {
+  int64_t connect_ms = 2'000;
+  int64_t first_byte_ms = 300'000;
+  int64_t idle_ms = 60'000;
+};
+
+struct Pool {
+  std::string name;
+  PoolEngine engine = PoolEngine::kBuiltin;
+  // builtin engine
+  std::string gpu = "h100";
+  int gpus = 1;
+  int tp = 0;  // 0: the fewest GPUs whose memory holds the model
+  double model_params_b = 8;
+  int max_batch = 0;  // 0: the engine model's calibrated default
+  // upstreams
+  std::vector<UpstreamEndpoint> upstreams;
+  UpstreamTimeouts timeouts;
+  int max_retries = 2;
+  // capacity
+  std::optional<double> tokens_per_s;
+  double output_weight = 3.0;
+  int headroom_slots = 0;
+  int64_t max_queue_ms = 30'000;
+};
+
+struct Slo {
+  std::optional<double> ttft_p99_ms;
+  std::optional<double> tpot_p99_ms;
+  std::optional<double> availability_percent;
+};
+
+struct Reservation {
+  PartyId party = kNone;
+  ModelId model = kNone;
+  double tokens_per_s = 0;
+  double burst_s = 1.0;
+  bool spillover = true;
+  Slo slo;
+};
+
+struct PartyModelLimit {
+  PartyId party = kNone;
+  ModelId model = kNone;
+  Limits limits;
+};
+
+struct SlaCredit {
+  double below_percent = 0;
+  double credit_percent = 0;
+};
+
+struct Sla {
+  std::string period = "month";
+  std::vector<SlaCredit> credits;  // sorted by below_percent, descending
+};
+
+struct ApiKey {
+  std::string id;
+  PartyId party = kNone;
+  Sha256Digest sha256{};
+  Limits limits;
+};
+
+enum class Durability : uint8_t { kBatch, kStrict };
+
+struct LedgerConfig {
+  std::string path = "accord.db";
+  Durability durability = Durability::kBatch;
+  int64_t flush_interval_ms = 50;
+};
+
+struct ServerConfig {
+  std::string listen = "127.0.0.1:8080";
+  int64_t max_body_bytes = 16 * 1024 * 1024;
+  int64_t max_header_bytes = 16 * 1024;
+  int64_t header_timeout_ms = 10'000;  // whole request head, however slowly it trickles in
+  int64_t body_timeout_ms = 10'000;
+  int64_t idle_timeout_ms = 75'000;  // keep-alive connection with no request
+  int64_t max_connections = 10'000;
+  int64_t max_connections_per_ip = 1'024;
+  int64_t drain_grace_ms = 30'000;
+};
+
+struct Agreement {
+  std::string source;  // file name, for messages
+  std::vector<Tier> tiers;
+  std::vector<Party> parties;
+  std::vector<Model> models;
+  std::vector<Pool> pools;
+  std::vector<Reservation> reservations;
+  std::vector<PartyModelLimit> limits;
+  Sla sla;
+  std::vector<ApiKey> keys;
+  LedgerConfig ledger;
+  ServerConfig server;
+
+  StringMap<PartyId> party_by_name;
+  StringMap<TierId> tier_by_name;
+  StringMap<ModelId> model_by_name;
+  StringMap<PoolId> pool_by_name;
+
+  const Tier* tier_of(PartyId p) const {
+    const TierId t = parties[p].tier;
+    return t == kNone ? nullptr : &tiers[t];
+  }
+  std::optional<ModelId> find_model(std::string_view name) const;
+  std::optional<PartyId> find_party(std::string_view name) const;
+};
+
+}  // namespace accord

@@ -1,0 +1,186 @@
+// pools: where models run — the built-in engine on a number of GPUs, or OpenAI-compatible
+// upstreams.
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cmath>
+
+#include "agreement/loader_impl.h"
+#include "engine/gpu_catalog.h"
+
+namespace accord::loader {
+
+using yaml::Fields;
+
+namespace {
+
+// "http://host[:port][/path]" → endpoint fields; an error message otherwise.
+std::optional<std::string> parse_http_url(const std::string& url, UpstreamEndpoint& out) {
+  constexpr std::string_view kScheme = "http://";
+  if (url.rfind("https://", 0) == 0) {
+    return "https upstreams are not supported; put a TLS-terminating sidecar next to the server "
+           "or reach it over plain http on a private network";
+  }
+  if (url.rfind(kScheme, 0) != 0) return "expected an http:// URL";
+  std::string_view rest = std::string_view(url).substr(kScheme.size());
+  const size_t slash = rest.find('/');
+  std::string_view authority = rest.substr(0, slash);
+  std::string_view path = slash == std::string_view::npos ? "" : rest.substr(slash);
+  while (!path.empty() && path.back() == '/') path.remove_suffix(1);
+  std::string_view host = authority;
+  std::string_view port;
+  if (!authority.empty() && authority.front() == '[') {  // [::1]:8000
+    const size_t close = authority.find(']');
+    if (close == std::string_view::npos) return "unterminated IPv6 address";
+    host = authority.substr(1, close - 1);
+    if (close + 1 < authority.size()) {
+      if (authority[close + 1] != ':') return "expected ':' after the IPv6 address";
+      port = authority.substr(close + 2);
+    }
+  } else if (const size_t colon = authority.rfind(':'); colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+  }
+  if (host.empty()) return "the URL has no host";
+  out.port = 80;
+  if (!port.empty()) {
+    unsigned v = 0;
+    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), v);
+    if (ec != std::errc() || end != port.data() + port.size() || v == 0 || v > 65535) {
+      return fmt::format("'{}' is not a port", port);
+    }
+    out.port = static_cast<uint16_t>(v);
+  }
+  out.host = std::string(host);
+  out.base_path = std::string(path);
+  return std::nullopt;
+}
+
+}  // namespace
+
+void Loader::load_pools(const YAML::Node& node) {
+  for_each_entry(node, "pools", "pool",
+                 [&](const std::string& name, const YAML::Node&, const YAML::Node& value,
+                     const std::string& path) {
+                   Pool p;
+                   p.name = name;
+                   load_pool(p, value, path);
+                   a_.pool_by_name.emplace(name, static_cast<PoolId>(a_.pools.size()));
+                   a_.pools.push_back(std::move(p));
+                 });
+}
+
+void Loader::load_pool(Pool& p, const YAML::Node& node, const std::string& path) {
+  const Fields f(
+      node, path, diag_,
+      {"engine", "gpu", "gpus", "tp", "model_params_b", "max_batch", "upstreams", "timeouts",
+       "max_retries", "tokens_per_s", "output_weight", "headroom_slots", "max_queue_ms"});
+  if (!f.ok()) return;
+  const bool has_upstreams = f.has("upstreams");
+  p.engine = has_upstreams ? PoolEngine::kUpstream : PoolEngine::kBuiltin;
+  if (auto e = f.string("engine")) {
+    if (*e == "builtin") {
+      p.engine = PoolEngine::kBuiltin;
+      if (has_upstreams) {
+        diag_.add(yaml::pos_of(f.get("upstreams")),
+                  fmt::format("{}: not allowed with engine: builtin", f.path_of("upstreams")));
+      }
+    } else if (*e == "upstream") {
+      p.engine = PoolEngine::kUpstream;
+      if (!has_upstreams) {
+        diag_.add(f.pos(), fmt::format("{}: required key missing (engine: upstream)",
+                                       f.path_of("upstreams")));
+      }
+    } else {
+      diag_.add(yaml::pos_of(f.get("engine")),
+                fmt::format("{}: '{}' is not builtin or upstream", f.path_of("engine"), *e));
+    }
+  }
+  if (auto v = f.string("gpu")) p.gpu = *v;
+  if (auto v = f.integer("gpus")) {
+    if (*v < 1) {
+      diag_.add(yaml::pos_of(f.get("gpus")),
+                fmt::format("{}: must be at least 1", f.path_of("gpus")));
+    } else {
+      p.gpus = static_cast<int>(*v);
+    }
+  }
+  if (auto v = f.integer("tp")) {
+    if (*v < 1) {
+      diag_.add(yaml::pos_of(f.get("tp")), fmt::format("{}: must be at least 1", f.path_of("tp")));
+    } else {
+      p.tp = static_cast<int>(*v);
+    }
+  }
+  if (auto v = f.positive("model_params_b")) p.model_params_b = *v;
+  if (auto v = f.non_negative_integer("max_batch")) p.max_batch = static_cast<int>(*v);
+  if (has_upstreams) load_upstreams(p, f.get("upstreams"), f.path_of("upstreams"));
+  if (const YAML::Node t = f.get("timeouts"); t.IsDefined()) {
+    const Fields tf(t, f.path_of("timeouts"), diag_, {"connect_ms", "first_byte_ms", "idle_ms"});
+    if (auto v = tf.positive("connect_ms")) p.timeouts.connect_ms = std::llround(*v);
+    if (auto v = tf.positive("first_byte_ms")) p.timeouts.first_byte_ms = std::llround(*v);
+    if (auto v = tf.positive("idle_ms")) p.timeouts.idle_ms = std::llround(*v);
+  }
+  if (auto v = f.non_negative_integer("max_retries")) p.max_retries = static_cast<int>(*v);
+  if (auto v = f.non_negative("tokens_per_s")) p.tokens_per_s = *v;
+  if (auto v = f.positive("output_weight")) p.output_weight = *v;
+  if (auto v = f.non_negative_integer("headroom_slots")) p.headroom_slots = static_cast<int>(*v);
+  if (auto v = f.non_negative_integer("max_queue_ms")) p.max_queue_ms = *v;
+  if (p.engine == PoolEngine::kBuiltin) check_builtin_pool(p, f);
+}
+
+void Loader::check_builtin_pool(const Pool& p, const Fields& f) {
+  const GpuSpec* gpu = find_gpu(p.gpu);
+  if (gpu == nullptr) {
+    diag_.add(f.has("gpu") ? yaml::pos_of(f.get("gpu")) : f.pos(),
+              fmt::format("{}: unknown GPU '{}' (known: {})", f.path_of("gpu"), p.gpu,
+                          known_gpu_names()));
+    return;
+  }
+  if (p.tp != 0) {
+    if (p.gpus % p.tp != 0) {
+      diag_.add(yaml::pos_of(f.get("tp")),
+                fmt::format("{}: {} GPUs do not split into replicas of {}", f.path_of("tp"), p.gpus,
+                            p.tp));
+    } else if (kv_cache_bytes(*gpu, p.tp, p.model_params_b) <= 0) {
+      diag_.add(yaml::pos_of(f.get("tp")),
+                fmt::format("{}: a {}B model does not fit in {} × {} ({} GB each)", f.path_of("tp"),
+                            p.model_params_b, p.tp, gpu->name, gpu->memory_gb));
+    }
+  } else if (default_tensor_parallel(*gpu, p.gpus, p.model_params_b) == 0) {
+    diag_.add(f.has("gpus") ? yaml::pos_of(f.get("gpus")) : f.pos(),
+              fmt::format("{}: a {}B model does not fit in {} × {} ({} GB each)", f.path_of("gpus"),
+                          p.model_params_b, p.gpus, gpu->name, gpu->memory_gb));
+  }
+}
+
+void Loader::load_upstreams(Pool& p, const YAML::Node& node, const std::string& path) {
+  if (!node.IsSequence() || node.size() == 0) {
+    diag_.add(yaml::pos_of(node), fmt::format("{}: expected a non-empty list of endpoints", path));
+    return;
+  }
+  for_each_item(node, path, [&](size_t, const YAML::Node& item, const std::string& item_path) {
+    const Fields f(item, item_path, diag_, {"url", "max_inflight", "api_key_env"});
+    if (!f.ok()) return;
+    UpstreamEndpoint e;
+    const YAML::Node url = f.require("url");
+    if (auto u = url.IsDefined() ? yaml::read_string(url, f.path_of("url"), diag_) : std::nullopt) {
+      e.url = *u;
+      if (auto problem = parse_http_url(*u, e)) {
+        diag_.add(yaml::pos_of(url), fmt::format("{}: {}", f.path_of("url"), *problem));
+      }
+    }
+    if (auto v = f.integer("max_inflight")) {
+      if (*v < 1) {
+        diag_.add(yaml::pos_of(f.get("max_inflight")),
+                  fmt::format("{}: must be at least 1", f.path_of("max_inflight")));
+      } else {
+        e.max_inflight = static_cast<int>(*v);
+      }
+    }
+    if (auto v = f.string("api_key_env")) e.api_key_env = *v;
+    p.upstreams.push_back(std::move(e));
+  });
+}
+
+}  // namespace accord::loader

@@ -1,0 +1,65 @@
+// Internal to the agreement loader: one Loader walks the document section by section, in the
+// order references need (tiers before parties, pools before models, ...), so every reference can
+// be resolved and reported where it is written.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "agreement/agreement.h"
+#include "agreement/diagnostics.h"
+#include "agreement/yaml_fields.h"
+
+namespace accord::loader {
+
+class Loader {
+ public:
+  Loader(Agreement& agreement, Diagnostics& diag) : a_(agreement), diag_(diag) {}
+  void load(const YAML::Node& root);
+
+ private:
+  // loader.cpp
+  void load_tiers(const YAML::Node& node);
+  void load_parties(const YAML::Node& node);
+  void load_keys(const YAML::Node& node);
+  void load_sla(const YAML::Node& node);
+  void load_ledger(const YAML::Node& node);
+  void load_server(const YAML::Node& node);
+  // load_models.cpp
+  void load_models(const YAML::Node& node);
+  void load_model(Model& m, const YAML::Node& node, const std::string& path);
+  void load_price(Model& m, const YAML::Node& node, const std::string& path);
+  void load_revenue_share(Model& m, const YAML::Node& node, const std::string& path);
+  void load_availability(Model& m, const yaml::Fields& f);
+  // load_pools.cpp
+  void load_pools(const YAML::Node& node);
+  void load_pool(Pool& p, const YAML::Node& node, const std::string& path);
+  void load_upstreams(Pool& p, const YAML::Node& node, const std::string& path);
+  void check_builtin_pool(const Pool& p, const yaml::Fields& f);
+  // load_capacity.cpp
+  void load_reservations(const YAML::Node& node);
+  void load_limits(const YAML::Node& node);
+
+  // Shared helpers.
+  void read_limits(const yaml::Fields& f, Limits& out);
+  std::optional<int64_t> read_percent_ppm(const yaml::Fields& f, std::string_view key);
+  // Calls fn(name, key node, value node, path) for each entry of an id-keyed mapping; reports
+  // duplicate ids.
+  void for_each_entry(const YAML::Node& node, const std::string& path, std::string_view what,
+                      const std::function<void(const std::string&, const YAML::Node&,
+                                               const YAML::Node&, const std::string&)>& fn);
+  // Calls fn(i, item, path) for each item of a list.
+  void for_each_item(const YAML::Node& node, const std::string& path,
+                     const std::function<void(size_t, const YAML::Node&, const std::string&)>& fn);
+  // Resolve a reference written at node; report "path: unknown party 'x'" when dangling.
+  std::optional<PartyId> party_ref(const YAML::Node& node, const std::string& path);
+  std::optional<ModelId> model_ref(const YAML::Node& node, const std::string& path);
+
+  Agreement& a_;
+  Diagnostics& diag_;
+};
+
+}  // namespace accord::loader

@@ -1,0 +1,61 @@
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "agreement/loader.h"
+#include "app/commands.h"
+#include "app/http_runner.h"
+#include "gateway/gateway.h"
+#include "upstream/health_checker.h"
+
+namespace accord {
+
+int run_serve(const ServeOptions& options) {
+  const LoadResult loaded = load_agreement_file(options.config);
+  if (!loaded.ok()) {
+    for (const std::string& line : loaded.messages()) fmt::print(stderr, "{}\n", line);
+    return 1;
+  }
+  const Agreement& agreement = *loaded.agreement;
+  const Clock& clock = SystemClock::instance();
+  EventLoops loops(worker_count(options.workers));
+  LoopClients clients(loops);
+  AgreementStore store(build_snapshot(loaded.agreement, nullptr, loops, clock), options.config,
+                       loops, clock);
+  Gateway gateway(store, clients, clock);
+  HealthChecker health(loops, clients, [&store] {
+    std::vector<std::shared_ptr<EndpointSet>> sets;
+    const auto snapshot = store.current();
+    for (const auto& pool : snapshot->pools) {
+      if (pool->endpoints) sets.push_back(pool->endpoints);
+    }
+    return sets;
+  });
+  health.start();
+
+  RunnerOptions run;
+  run.listen = options.listen.empty() ? agreement.server.listen : options.listen;
+  const ServerConfig& s = agreement.server;
+  run.limits = ServerLimits{s.max_body_bytes,        s.max_header_bytes, s.header_timeout_ms,
+                            s.body_timeout_ms,       s.idle_timeout_ms,  s.max_connections,
+                            s.max_connections_per_ip};
+  run.drain_grace_ms = s.drain_grace_ms;
+  run.on_hup = [&store] {
+    const ReloadResult r = store.reload();
+    if (r.ok) {
+      spdlog::info("SIGHUP: agreement reloaded: {}", r.summary);
+    } else {
+      spdlog::error("SIGHUP: the new agreement is invalid; the old one keeps serving:");
+      for (const std::string& e : r.errors) spdlog::error("  {}", e);
+    }
+  };
+  run.on_listening = [&](const std::string& host, uint16_t port) {
+    const std::string shown = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+    fmt::print(stderr, "accord serving {} ({}) on http://{}:{} with {} event loop(s)\n",
+               options.config, summarize(agreement), shown, port, loops.size());
+  };
+  const int code = run_http_server(loops, gateway, run);
+  health.stop();
+  return code;
+}
+
+}  // namespace accord

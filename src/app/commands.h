@@ -1,0 +1,37 @@
+// The accord command line: one function per subcommand, each returning the process exit code.
+#pragma once
+
+#include <string>
+
+namespace accord {
+
+struct ServeOptions {
+  std::string config;
+  std::string listen;  // empty: the agreement's server.listen
+  int workers = 0;     // 0: one per core
+};
+int run_serve(const ServeOptions& options);
+
+struct EngineOptions {
+  std::string listen = "127.0.0.1:8001";
+  std::string gpu = "h100";
+  int gpus = 1;
+  int tp = 0;
+  double model_params_b = 8;
+  int max_batch = 0;
+  int64_t context_window = 131072;
+  std::string model = "accord-sim";
+  int workers = 0;
+};
+int run_engine(const EngineOptions& options);
+
+int run_check(const std::string& path);
+
+struct KeysNewOptions {
+  std::string party;
+  std::string id;
+  std::string config;  // optional: check the party exists
+};
+int run_keys_new(const KeysNewOptions& options);
+
+}  // namespace accord

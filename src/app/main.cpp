@@ -1,0 +1,62 @@
+// accord: one agreement file in, an OpenAI-compatible gateway out.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+
+#include "app/commands.h"
+
+int main(int argc, char** argv) {
+  using namespace accord;
+  CLI::App app{"accord — an AI gateway and GPU-capacity broker that enforces one agreement"};
+  app.require_subcommand(1);
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
+      ->capture_default_str();
+
+  ServeOptions serve;
+  auto* serve_cmd = app.add_subcommand("serve", "Serve the OpenAI API through the agreement");
+  serve_cmd->add_option("--config", serve.config, "The agreement file")->required();
+  serve_cmd->add_option("--listen", serve.listen,
+                        "ADDR:PORT (default: server.listen, "
+                        "127.0.0.1:8080)");
+  serve_cmd->add_option("--workers", serve.workers, "Event loops (default: one per core)");
+
+  EngineOptions engine;
+  auto* engine_cmd =
+      app.add_subcommand("engine", "Run the built-in simulated engine as an OpenAI server");
+  engine_cmd->add_option("--listen", engine.listen, "ADDR:PORT")->capture_default_str();
+  engine_cmd->add_option("--gpu", engine.gpu, "GPU type")->capture_default_str();
+  engine_cmd->add_option("--gpus", engine.gpus, "GPUs")->capture_default_str();
+  engine_cmd->add_option("--tp", engine.tp, "GPUs per replica (default: fewest that fit)");
+  engine_cmd->add_option("--model-params-b", engine.model_params_b, "Model size, billions")
+      ->capture_default_str();
+  engine_cmd->add_option("--max-batch", engine.max_batch, "Concurrent sequences per replica");
+  engine_cmd->add_option("--context-window", engine.context_window, "Tokens")
+      ->capture_default_str();
+  engine_cmd->add_option("--model", engine.model, "Model name in /v1/models")
+      ->capture_default_str();
+  engine_cmd->add_option("--workers", engine.workers, "Event loops (default: one per core)");
+
+  std::string check_path;
+  auto* check_cmd = app.add_subcommand("check", "Validate an agreement file");
+  check_cmd->add_option("file", check_path, "The agreement file")->required();
+
+  KeysNewOptions keys_new;
+  auto* keys_cmd = app.add_subcommand("keys", "Manage API keys");
+  keys_cmd->require_subcommand(1);
+  auto* keys_new_cmd = keys_cmd->add_subcommand("new", "Print a fresh key and its keys: line");
+  keys_new_cmd->add_option("--party", keys_new.party, "The party it belongs to")->required();
+  keys_new_cmd->add_option("--id", keys_new.id, "Its id (default: PARTY-random)");
+  keys_new_cmd->add_option("--config", keys_new.config, "Check the party exists in this file");
+
+  CLI11_PARSE(app, argc, argv);
+  spdlog::set_default_logger(spdlog::stderr_color_mt("accord"));  // stdout is for output
+  spdlog::set_level(spdlog::level::from_str(log_level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+
+  if (serve_cmd->parsed()) return run_serve(serve);
+  if (engine_cmd->parsed()) return run_engine(engine);
+  if (check_cmd->parsed()) return run_check(check_path);
+  if (keys_new_cmd->parsed()) return run_keys_new(keys_new);
+  return 2;
+}

@@ -1,0 +1,43 @@
+// AgreementStore: the current Snapshot, swapped atomically on reload. Readers take a shared_ptr
+// (one atomic reference-count increment); a reload builds the new snapshot off to the side and
+// publishes it in one store, so a request sees either the old agreement or the new one whole.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "gateway/snapshot.h"
+
+namespace accord {
+
+struct ReloadResult {
+  bool ok = false;
+  std::string summary;              // on success
+  std::vector<std::string> errors;  // FILE:LINE:COL: message, on failure
+};
+
+class AgreementStore {
+ public:
+  AgreementStore(std::shared_ptr<const Snapshot> initial, std::string path, EventLoops& loops,
+                 const Clock& clock)
+      : current_(std::move(initial)), path_(std::move(path)), loops_(loops), clock_(clock) {}
+
+  std::shared_ptr<const Snapshot> current() const {
+    return current_.load(std::memory_order_acquire);
+  }
+  // Loads the file again; publishes it only when it is valid. Thread-safe.
+  ReloadResult reload();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::atomic<std::shared_ptr<const Snapshot>> current_;
+  std::string path_;
+  EventLoops& loops_;
+  const Clock& clock_;
+  std::mutex reload_mu_;
+};
+
+}  // namespace accord

@@ -1,0 +1,46 @@
+// Gateway: the OpenAI-compatible front door. Routes each request and runs it through the stages
+// of DESIGN.md §2 — authenticate, entitle, (limit, admit: later issues), dispatch to the built-in
+// engine or an upstream, complete — against the snapshot of the agreement current when it
+// arrived. Errors are values until the edge, where one table turns them into OpenAI error bodies.
+#pragma once
+
+#include <vector>
+
+#include "core/clock.h"
+#include "gateway/agreement_store.h"
+#include "gateway/request_context.h"
+#include "http/server.h"
+#include "upstream/loop_clients.h"
+
+namespace accord {
+
+class Gateway final : public HttpHandler {
+ public:
+  Gateway(AgreementStore& store, LoopClients& clients, const Clock& clock);
+
+  asio::awaitable<void> handle(HttpExchange& exchange) override;
+
+  // REQUIRES: called before serving starts; observers outlive the gateway's use.
+  void add_observer(CompletionObserver* observer) { observers_.push_back(observer); }
+
+ private:
+  asio::awaitable<void> serve_inference(HttpExchange& exchange, ApiKind kind, HeaderLines& headers);
+  asio::awaitable<void> run_stages(HttpExchange& exchange, RequestContext& ctx,
+                                   HeaderLines& headers);
+  asio::awaitable<void> dispatch(HttpExchange& exchange, RequestContext& ctx,
+                                 const HeaderLines& headers);
+  void complete(RequestContext& ctx);
+
+  // gateway_routes.cpp
+  asio::awaitable<void> serve_models(HttpExchange& exchange, std::string_view model_id,
+                                     HeaderLines& headers);
+  asio::awaitable<void> serve_reload(HttpExchange& exchange, HeaderLines& headers);
+  asio::awaitable<void> serve_readyz(HttpExchange& exchange, HeaderLines& headers);
+
+  AgreementStore& store_;
+  LoopClients& clients_;
+  const Clock& clock_;
+  std::vector<CompletionObserver*> observers_;
+};
+
+}  // namespace accord

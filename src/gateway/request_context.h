@@ -1,0 +1,49 @@
+// RequestContext: one request's journey through the stages (DESIGN.md §2), from arrival to the
+// completion stage, which sees every request that reached authentication exactly once —
+// served, refused or failed. Owned by the request's coroutine; read by completion observers.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/error.h"
+#include "gateway/snapshot.h"
+#include "openai/request_body.h"
+
+namespace accord {
+
+struct RequestContext {
+  std::string request_id;
+  ApiKind kind = ApiKind::kChat;
+  std::shared_ptr<const Snapshot> snapshot;
+  const ApiKey* key = nullptr;  // null when authentication failed
+  PartyId party = kNone;
+  ModelId model = kNone;
+  PoolId pool = kNone;
+  RequestBody body;
+  ServiceTier service_tier = ServiceTier::kDefault;  // as served
+
+  MonoNanos arrived_at = 0;
+  MonoNanos dispatched_at = 0;  // when it left the queue for the engine or an upstream
+  MonoNanos first_token_at = 0;
+  MonoNanos finished_at = 0;
+  UnixMillis wall_arrived_at = 0;
+
+  int status = 0;  // the HTTP status the client got (499: it went away)
+  int64_t prompt_tokens = 0;
+  int64_t completion_tokens = 0;
+  int endpoint = -1;  // upstream endpoint index, -1 for the built-in engine
+  bool client_gone = false;
+  std::optional<Error> error;
+};
+
+// Completion observers: the ledger, metrics and the access log plug in here. Called once per
+// request that reached authentication, on the request's loop, after the response was written.
+class CompletionObserver {
+ public:
+  virtual ~CompletionObserver() = default;
+  virtual void on_complete(const RequestContext& ctx) = 0;
+};
+
+}  // namespace accord

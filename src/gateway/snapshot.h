@@ -1,0 +1,41 @@
+// Snapshot: everything the request path reads for one agreement — the validated Agreement, the
+// key index, and each pool's backend (a LiveEngine or an EndpointSet). Immutable once built;
+// requests hold a shared_ptr to the snapshot they started with, so a reload never changes the
+// ground under a request in flight. Backends whose configuration did not change are carried over
+// from the previous snapshot, so a reload keeps queues, health and in-flight generations.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agreement/agreement.h"
+#include "core/clock.h"
+#include "engine/live_engine.h"
+#include "policy/authenticate.h"
+#include "runtime/event_loops.h"
+#include "upstream/endpoint_set.h"
+
+namespace accord {
+
+struct PoolBackend {
+  std::string fingerprint;                 // the configuration it was built from
+  std::shared_ptr<LiveEngine> engine;      // engine: builtin
+  std::shared_ptr<EndpointSet> endpoints;  // upstreams
+};
+
+struct Snapshot {
+  std::shared_ptr<const Agreement> agreement;
+  std::unique_ptr<KeyIndex> keys;
+  std::vector<std::shared_ptr<PoolBackend>> pools;  // by PoolId
+};
+
+// The built-in engine's parameters for a pool (tp defaulted, max_batch overridden).
+ReplicaParams replica_params_for(const Pool& pool);
+int replicas_for(const Pool& pool);
+
+std::shared_ptr<const Snapshot> build_snapshot(std::shared_ptr<const Agreement> agreement,
+                                               const Snapshot* previous, EventLoops& loops,
+                                               const Clock& clock);
+
+}  // namespace accord

@@ -1,0 +1,290 @@
+#include "http/client.h"
+
+#include <fmt/format.h>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/basic_parser.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+
+#include <limits>
+#include <optional>
+
+#include <unordered_map>
+#include <vector>
+#include "core/strings.h"
+
+namespace accord {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+
+namespace {
+
+constexpr int64_t kIdleConnectionMs = 30'000;  // below the usual server keep-alive timeouts
+
+MonoNanos after_ms(int64_t ms) {
+  return SystemClock::instance().now() + ms * kNanosPerMilli;
+}
+
+Error upstream_error(std::string message, bool retryable) {
+  return Error::upstream(ErrorKind::kUpstreamError, std::move(message), retryable);
+}
+
+// Writes the response head's fields and the body pieces into the connection's buffers.
+class ResponseParser final : public bhttp::basic_parser<false> {
+ public:
+  int status = 0;
+  std::string header_text;
+  struct Field {
+    uint32_t name_at, name_len, value_at, value_len;
+  };
+  std::vector<Field> fields;
+  std::string* sink = nullptr;
+
+  std::string_view header(std::string_view name) const {
+    for (const Field& f : fields) {
+      if (iequals(std::string_view(header_text).substr(f.name_at, f.name_len), name)) {
+        return std::string_view(header_text).substr(f.value_at, f.value_len);
+      }
+    }
+    return {};
+  }
+
+ private:
+  using string_view = beast::string_view;
+  void on_request_impl(bhttp::verb, string_view, string_view, int, error_code&) override {}
+  void on_response_impl(int code, string_view, int, error_code&) override { status = code; }
+  void on_field_impl(bhttp::field, string_view name, string_view value, error_code&) override {
+    const auto at = static_cast<uint32_t>(header_text.size());
+    header_text.append(name.data(), name.size());
+    header_text.append(value.data(), value.size());
+    fields.push_back({at, static_cast<uint32_t>(name.size()),
+                      at + static_cast<uint32_t>(name.size()),
+                      static_cast<uint32_t>(value.size())});
+  }
+  void on_header_impl(error_code&) override {}
+  void on_body_init_impl(boost::optional<std::uint64_t> const&, error_code&) override {}
+  std::size_t on_body_impl(string_view s, error_code&) override {
+    if (sink != nullptr) sink->append(s.data(), s.size());
+    return s.size();
+  }
+  void on_chunk_header_impl(std::uint64_t, string_view, error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, string_view s, error_code&) override {
+    if (sink != nullptr) sink->append(s.data(), s.size());
+    return s.size();
+  }
+  void on_finish_impl(error_code&) override {}
+};
+
+}  // namespace
+
+class ClientConnection final : public DeadlineSweeper::Entry {
+ public:
+  ClientConnection(asio::io_context& io, DeadlineSweeper& sweeper, std::string key)
+      : socket(io), sweeper_(sweeper), key(std::move(key)) {
+    sweeper_.add(this);
+  }
+  ~ClientConnection() override {
+    sweeper_.remove(this);
+    close();
+  }
+
+  void on_deadline() override {
+    timed_out = true;
+    close();
+  }
+  void close() {
+    error_code ignored;
+    socket.close(ignored);
+  }
+
+  tcp::socket socket;
+  DeadlineSweeper& sweeper_;
+  std::string key;  // "host:port"
+  beast::flat_buffer buffer;
+  std::optional<ResponseParser> parser;
+  ClientTimeouts timeouts;
+  bool timed_out = false;
+};
+
+struct HttpClientPool::Impl {
+  Impl(asio::io_context& io, DeadlineSweeper& sweeper) : io(io), sweeper(sweeper), resolver(io) {}
+  asio::io_context& io;
+  DeadlineSweeper& sweeper;
+  tcp::resolver resolver;
+  std::unordered_map<std::string, std::vector<std::unique_ptr<ClientConnection>>> idle;
+  std::unordered_map<std::string, tcp::resolver::results_type> resolved;
+  std::unordered_map<std::string, size_t> max_idle;
+};
+
+HttpClientPool::HttpClientPool(asio::io_context& io, DeadlineSweeper& sweeper)
+    : impl_(std::make_unique<Impl>(io, sweeper)) {}
+
+HttpClientPool::~HttpClientPool() = default;
+
+size_t HttpClientPool::idle_connections() const {
+  size_t n = 0;
+  for (const auto& [key, list] : impl_->idle) n += list.size();
+  return n;
+}
+
+asio::awaitable<Result<std::unique_ptr<ClientConnection>>> HttpClientPool::connect(
+    const ClientTarget& target, const ClientTimeouts& t) {
+  error_code ec;
+  auto it = impl_->resolved.find(target.host_header);
+  if (it == impl_->resolved.end()) {
+    auto results = co_await impl_->resolver.async_resolve(target.host, std::to_string(target.port),
+                                                          use_ec(ec));
+    if (ec) {
+      co_return upstream_error(fmt::format("cannot resolve {}: {}", target.host, ec.message()),
+                               true);
+    }
+    it = impl_->resolved.emplace(target.host_header, std::move(results)).first;
+  }
+  auto connection =
+      std::make_unique<ClientConnection>(impl_->io, impl_->sweeper, target.host_header);
+  connection->set_deadline(after_ms(t.connect_ms));
+  co_await asio::async_connect(connection->socket, it->second, use_ec(ec));
+  connection->clear_deadline();
+  if (ec) {
+    impl_->resolved.erase(target.host_header);  // re-resolve next time
+    if (connection->timed_out) {
+      co_return upstream_error(
+          fmt::format("connecting to {} timed out after {} ms", target.host_header, t.connect_ms),
+          true);
+    }
+    co_return upstream_error(
+        fmt::format("cannot connect to {}: {}", target.host_header, ec.message()), true);
+  }
+  connection->socket.set_option(tcp::no_delay(true), ec);
+  co_return connection;
+}
+
+asio::awaitable<Result<std::unique_ptr<ClientResponse>>> HttpClientPool::send(
+    const ClientTarget& target, std::string_view head, std::string_view body,
+    const ClientTimeouts& timeouts) {
+  impl_->max_idle[target.host_header] = target.max_idle;
+  for (int attempt = 0;; ++attempt) {
+    std::unique_ptr<ClientConnection> connection;
+    bool reused = false;
+    if (auto it = impl_->idle.find(target.host_header); it != impl_->idle.end()) {
+      while (!it->second.empty() && !connection) {
+        connection = std::move(it->second.back());
+        it->second.pop_back();
+        if (!connection->socket.is_open()) connection.reset();
+      }
+      reused = connection != nullptr;
+    }
+    if (!connection) {
+      auto connected = co_await connect(target, timeouts);
+      if (!connected.ok()) co_return connected.take_error();
+      connection = std::move(connected.value());
+    }
+    connection->timeouts = timeouts;
+    connection->timed_out = false;
+    connection->parser.emplace();
+    // Not boost::none: Beast 1.74 compares a Content-Length with it as `len > none`, always true.
+    connection->parser->body_limit(std::numeric_limits<std::uint64_t>::max());
+    connection->parser->header_limit(64 * 1024);
+    connection->set_deadline(after_ms(timeouts.first_byte_ms));
+    error_code ec;
+    const std::array<asio::const_buffer, 2> buffers{asio::buffer(head.data(), head.size()),
+                                                    asio::buffer(body.data(), body.size())};
+    co_await asio::async_write(connection->socket, buffers, use_ec(ec));
+    if (!ec) {
+      co_await bhttp::async_read_header(connection->socket, connection->buffer, *connection->parser,
+                                        use_ec(ec));
+    }
+    connection->clear_deadline();
+    if (!ec) co_return std::make_unique<ClientResponse>(std::move(connection), *this);
+    // A kept-alive connection the server has closed meanwhile: once more on a new one.
+    if (reused && attempt == 0 && !connection->timed_out &&
+        (ec == asio::error::eof || ec == bhttp::error::end_of_stream ||
+         ec == asio::error::connection_reset || ec == asio::error::broken_pipe)) {
+      continue;
+    }
+    if (connection->timed_out) {
+      co_return Error::upstream(ErrorKind::kUpstreamTimeout,
+                                fmt::format("{} sent no response within {} ms", target.host_header,
+                                            timeouts.first_byte_ms),
+                                false);
+    }
+    co_return upstream_error(
+        fmt::format("{} failed before responding: {}", target.host_header, ec.message()), true);
+  }
+}
+
+void HttpClientPool::give_back(std::unique_ptr<ClientConnection> connection) {
+  auto& list = impl_->idle[connection->key];
+  if (list.size() >= impl_->max_idle[connection->key]) return;  // closed by its destructor
+  connection->parser.reset();
+  if (connection->buffer.capacity() > 16 * 1024) connection->buffer.shrink_to_fit();
+  connection->set_deadline(after_ms(kIdleConnectionMs));
+  list.push_back(std::move(connection));
+}
+
+ClientResponse::ClientResponse(std::unique_ptr<ClientConnection> connection, HttpClientPool& pool)
+    : connection_(std::move(connection)), pool_(pool) {}
+
+ClientResponse::~ClientResponse() {
+  if (connection_ && connection_->socket.is_open() && connection_->parser &&
+      connection_->parser->is_done() && connection_->parser->keep_alive() &&
+      connection_->buffer.size() == 0) {
+    pool_.give_back(std::move(connection_));
+  }
+}
+
+int ClientResponse::status() const {
+  return connection_->parser->status;
+}
+
+std::string_view ClientResponse::header(std::string_view name) const {
+  return connection_->parser->header(name);
+}
+
+bool ClientResponse::body_complete() const {
+  return connection_->parser->is_done();
+}
+
+asio::awaitable<Result<bool>> ClientResponse::read_some(std::string& out) {
+  ClientConnection& c = *connection_;
+  ResponseParser& parser = *c.parser;
+  parser.sink = &out;
+  const size_t before = out.size();
+  while (!parser.is_done() && out.size() == before) {
+    error_code ec;
+    c.set_deadline(after_ms(c.timeouts.idle_ms));
+    co_await bhttp::async_read_some(c.socket, c.buffer, parser, use_ec(ec));
+    c.clear_deadline();
+    if (ec == bhttp::error::need_buffer) continue;
+    if (ec) {
+      parser.sink = nullptr;
+      c.close();
+      if (c.timed_out) {
+        co_return Error::upstream(
+            ErrorKind::kUpstreamTimeout,
+            fmt::format("{} sent nothing for {} ms", c.key, c.timeouts.idle_ms), false);
+      }
+      co_return upstream_error(fmt::format("{} broke off the response: {}", c.key, ec.message()),
+                               false);
+    }
+  }
+  parser.sink = nullptr;
+  co_return !parser.is_done();
+}
+
+asio::awaitable<Status> ClientResponse::read_all(std::string& out, size_t limit) {
+  for (;;) {
+    auto more = co_await read_some(out);
+    if (!more.ok()) co_return more.take_error();
+    if (out.size() > limit) {
+      connection_->close();
+      co_return upstream_error(fmt::format("the response exceeds {} bytes", limit), false);
+    }
+    if (!more.value()) co_return Status();
+  }
+}
+
+}  // namespace accord

@@ -1,0 +1,83 @@
+// HttpClientPool: HTTP/1.1 requests to upstream servers over pooled keep-alive connections, one
+// pool per event loop (no locks), with connect, first-byte and idle timeouts. The response body
+// is read piece by piece as it arrives (chunked encoding removed), so streams are relayed, never
+// buffered whole. Beast stays inside client.cpp.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+#include "runtime/asio.h"
+#include "runtime/deadline_sweeper.h"
+
+namespace accord {
+
+struct ClientTarget {
+  std::string host;
+  uint16_t port = 80;
+  std::string host_header;  // "host:port"
+  size_t max_idle = 64;     // idle connections kept per loop
+};
+
+struct ClientTimeouts {
+  int64_t connect_ms = 2'000;
+  int64_t first_byte_ms = 300'000;
+  int64_t idle_ms = 60'000;
+};
+
+class ClientConnection;
+
+// One response being read. Destroying it returns the connection to the pool when the body was
+// read to its end and the server allows keep-alive; otherwise the connection is closed (which
+// also tells an upstream to stop generating).
+class ClientResponse {
+ public:
+  ClientResponse(std::unique_ptr<ClientConnection> connection, class HttpClientPool& pool);
+  ~ClientResponse();
+  ClientResponse(const ClientResponse&) = delete;
+  ClientResponse& operator=(const ClientResponse&) = delete;
+
+  int status() const;
+  std::string_view header(std::string_view name) const;
+  // Appends the next piece of the body to `out`; false once the body is complete.
+  asio::awaitable<Result<bool>> read_some(std::string& out);
+  // Appends the whole body (up to `limit` bytes) to `out`.
+  asio::awaitable<Status> read_all(std::string& out, size_t limit);
+  // True once any byte of the response arrived (a retry is safe only before this).
+  bool body_complete() const;
+
+ private:
+  std::unique_ptr<ClientConnection> connection_;
+  HttpClientPool& pool_;
+};
+
+class HttpClientPool {
+ public:
+  HttpClientPool(asio::io_context& io, DeadlineSweeper& sweeper);
+  ~HttpClientPool();
+
+  // Sends `head` (request line and headers, ending in a blank line) and `body`, then reads the
+  // response head. A pooled connection that turns out to be closed is replaced once,
+  // transparently. Errors are kUpstreamError / kUpstreamTimeout, with `retryable` set when the
+  // upstream cannot have acted on the request (it was never connected).
+  asio::awaitable<Result<std::unique_ptr<ClientResponse>>> send(const ClientTarget& target,
+                                                                std::string_view head,
+                                                                std::string_view body,
+                                                                const ClientTimeouts& timeouts);
+
+  size_t idle_connections() const;
+
+ private:
+  friend class ClientResponse;
+  void give_back(std::unique_ptr<ClientConnection> connection);
+  asio::awaitable<Result<std::unique_ptr<ClientConnection>>> connect(const ClientTarget& target,
+                                                                     const ClientTimeouts& t);
+
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace accord

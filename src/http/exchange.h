@@ -1,0 +1,61 @@
+// HttpExchange: one HTTP request and its response, as the gateway sees it — plain types, no
+// Beast. The server (http/server.cpp) implements it over a connection; tests can implement it in
+// memory. Responses are either whole (respond) or streamed with chunked encoding
+// (begin_stream, write_chunk..., end_stream).
+// Threads: used only on the loop that owns the connection.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "runtime/asio.h"
+
+namespace accord {
+
+// Spare bytes kept after a request body so simdjson can parse it in place (SIMDJSON_PADDING;
+// gateway/request_body.cpp checks the two agree).
+constexpr size_t kJsonPadding = 64;
+
+// Headers beyond Content-Type/Content-Length, preformatted as "Name: value\r\n" lines.
+class HeaderLines {
+ public:
+  void add(std::string_view name, std::string_view value) {
+    text_.append(name);
+    text_.append(": ");
+    text_.append(value);
+    text_.append("\r\n");
+  }
+  void clear() { text_.clear(); }
+  const std::string& text() const { return text_; }
+
+ private:
+  std::string text_;
+};
+
+class HttpExchange {
+ public:
+  virtual ~HttpExchange() = default;
+
+  // The request.
+  virtual std::string_view method() const = 0;
+  virtual std::string_view target() const = 0;  // path and query, as sent
+  // A header's value ("" when absent); names are matched without regard to case.
+  virtual std::string_view header(std::string_view name) const = 0;
+  // The body, with SIMDJSON_PADDING bytes of spare capacity for in-place JSON parsing.
+  virtual std::string& body() = 0;
+  virtual std::string_view peer_address() const = 0;
+
+  // The response. Each returns false when the client has gone; the caller stops then.
+  virtual asio::awaitable<bool> respond(int status, std::string_view content_type,
+                                        std::string_view body, const HeaderLines& headers) = 0;
+  virtual asio::awaitable<bool> begin_stream(int status, std::string_view content_type,
+                                             const HeaderLines& headers) = 0;
+  virtual asio::awaitable<bool> write_chunk(std::string_view data) = 0;
+  virtual asio::awaitable<bool> end_stream() = 0;
+  // True once a status line has been written.
+  virtual bool responded() const = 0;
+  // Ask the server to close the connection after this response.
+  virtual void close_after() = 0;
+};
+
+}  // namespace accord

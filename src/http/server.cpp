@@ -1,0 +1,454 @@
+#include "http/server.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+
+#include <charconv>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/strings.h"
+#include "http/connection_gate.h"
+#include "http/openai_error.h"
+#include "http/request_parser.h"
+#include "http/status_text.h"
+#include "runtime/deadline_sweeper.h"
+
+namespace accord {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+
+namespace {
+
+// Connection-token check ("close", "keep-alive") in a comma-separated header value.
+bool has_token(std::string_view value, std::string_view token) {
+  while (!value.empty()) {
+    const size_t comma = value.find(',');
+    if (iequals(trim(value.substr(0, comma)), token)) return true;
+    if (comma == std::string_view::npos) break;
+    value.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+constexpr size_t kMaxIdleBufferBytes = 16 * 1024;
+constexpr MonoNanos kSweepPeriodNs = 250 * kNanosPerMilli;
+
+}  // namespace
+
+std::string_view RequestData::header(std::string_view name) const {
+  for (const Field& f : fields) {
+    if (iequals(std::string_view(header_text).substr(f.name_at, f.name_len), name)) {
+      return std::string_view(header_text).substr(f.value_at, f.value_len);
+    }
+  }
+  return {};
+}
+
+// Per-loop state: the sweeper for deadlines and the open connections (for drain).
+struct LoopState {
+  explicit LoopState(asio::io_context& io) : io(io), sweeper(io, kSweepPeriodNs) {}
+  asio::io_context& io;
+  DeadlineSweeper sweeper;
+  std::optional<tcp::acceptor> acceptor;
+  std::unordered_set<class Connection*> connections;
+};
+
+struct HttpServer::Impl {
+  Impl(EventLoops& l, HttpHandler& h, ServerLimits lim, HttpServer& s)
+      : loops(l),
+        handler(h),
+        limits(lim),
+        server(s),
+        gate(lim.max_connections, lim.max_connections_per_ip) {}
+  EventLoops& loops;
+  HttpHandler& handler;
+  ServerLimits limits;
+  HttpServer& server;
+  ConnectionGate gate;
+  std::vector<std::unique_ptr<LoopState>> states;
+};
+
+class Connection final : public HttpExchange, public DeadlineSweeper::Entry {
+ public:
+  enum class Phase : uint8_t { kIdle, kReadingHead, kReadingBody, kHandling };
+
+  Connection(tcp::socket socket, HttpServer::Impl& server, LoopState& loop, std::string peer)
+      : socket_(std::move(socket)), server_(server), loop_(loop), peer_(std::move(peer)) {}
+
+  asio::awaitable<void> run();
+  void close_if_idle() {
+    if (phase_ == Phase::kIdle) close_socket();
+  }
+
+  // HttpExchange
+  std::string_view method() const override { return req_.method; }
+  std::string_view target() const override { return req_.target; }
+  std::string_view header(std::string_view name) const override { return req_.header(name); }
+  std::string& body() override { return req_.body; }
+  std::string_view peer_address() const override { return peer_; }
+  asio::awaitable<bool> respond(int status, std::string_view content_type, std::string_view body,
+                                const HeaderLines& headers) override;
+  asio::awaitable<bool> begin_stream(int status, std::string_view content_type,
+                                     const HeaderLines& headers) override;
+  asio::awaitable<bool> write_chunk(std::string_view data) override;
+  asio::awaitable<bool> end_stream() override;
+  bool responded() const override { return responded_; }
+  void close_after() override { close_after_ = true; }
+
+  // DeadlineSweeper::Entry
+  void on_deadline() override {
+    timed_out_ = true;
+    error_code ignored;
+    socket_.cancel(ignored);
+  }
+
+ private:
+  void write_head(int status, std::string_view content_type, const HeaderLines& headers);
+  asio::awaitable<bool> write_buffers(std::string_view a, std::string_view b = {},
+                                      std::string_view c = {});
+  asio::awaitable<void> reject(const Error& error);
+  bool should_close() const { return close_after_ || server_.server.draining() || !keep_alive_; }
+  void close_socket() {
+    error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+  }
+  void set_deadline_in(int64_t ms) {
+    set_deadline(SystemClock::instance().now() + ms * kNanosPerMilli);
+  }
+
+  tcp::socket socket_;
+  HttpServer::Impl& server_;
+  LoopState& loop_;
+  std::string peer_;
+  beast::flat_buffer buffer_;
+  RequestData req_;
+  std::string head_;
+  Phase phase_ = Phase::kIdle;
+  bool keep_alive_ = true;
+  bool close_after_ = false;
+  bool responded_ = false;
+  bool chunked_ = false;
+  bool timed_out_ = false;
+};
+
+asio::awaitable<void> Connection::run() {
+  loop_.sweeper.add(this);
+  loop_.connections.insert(this);
+  const ServerLimits& limits = server_.limits;
+  ServerStats& stats = const_cast<ServerStats&>(server_.server.stats());
+  error_code ec;
+  bool first = true;
+  while (!server_.server.draining() || first) {
+    req_.clear();
+    responded_ = close_after_ = chunked_ = timed_out_ = false;
+    // Wait for the next request without holding a parser, under the idle deadline.
+    if (buffer_.size() == 0) {
+      phase_ = Phase::kIdle;
+      set_deadline_in(first ? limits.header_timeout_ms : limits.idle_timeout_ms);
+      if (buffer_.capacity() > kMaxIdleBufferBytes) buffer_.shrink_to_fit();
+      co_await socket_.async_wait(tcp::socket::wait_read, use_ec(ec));
+      if (ec || !socket_.is_open()) break;
+    }
+    first = false;
+    phase_ = Phase::kReadingHead;
+    set_deadline_in(limits.header_timeout_ms);
+    RequestParser parser(req_);
+    parser.header_limit(static_cast<uint32_t>(limits.max_header_bytes));
+    parser.body_limit(static_cast<uint64_t>(limits.max_body_bytes));
+    co_await bhttp::async_read_header(socket_, buffer_, parser, use_ec(ec));
+    if (ec) {
+      if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+          ec == asio::error::connection_reset) {
+        break;
+      }
+      stats.protocol_errors.fetch_add(1, std::memory_order_relaxed);
+      if (timed_out_) {
+        co_await reject(Error::client(ErrorKind::kRequestTimeout,
+                                      "The request headers were not received in time."));
+      } else if (ec == bhttp::error::body_limit) {  // a Content-Length over the limit
+        co_await reject(Error::client(ErrorKind::kPayloadTooLarge,
+                                      fmt::format("The request body exceeds the limit of {} "
+                                                  "bytes.",
+                                                  limits.max_body_bytes)));
+      } else if (ec == bhttp::error::header_limit) {
+        co_await reject(Error::client(ErrorKind::kHeadersTooLarge,
+                                      fmt::format("The request headers exceed the limit of {} "
+                                                  "bytes.",
+                                                  limits.max_header_bytes)));
+      } else if (socket_.is_open()) {
+        co_await reject(Error::client(ErrorKind::kInvalidRequest,
+                                      fmt::format("Malformed HTTP request: {}.", ec.message())));
+      }
+      break;
+    }
+    keep_alive_ = parser.keep_alive();
+    // Refuse an oversized body from the headers alone, before reading any of it.
+    if (auto length = parser.content_length();
+        length && *length > static_cast<uint64_t>(limits.max_body_bytes)) {
+      stats.protocol_errors.fetch_add(1, std::memory_order_relaxed);
+      co_await reject(Error::client(ErrorKind::kPayloadTooLarge,
+                                    fmt::format("The request body ({} bytes) exceeds the limit of "
+                                                "{} bytes.",
+                                                *length, limits.max_body_bytes)));
+      break;
+    }
+    if (!parser.is_done()) {
+      if (has_token(req_.header("expect"), "100-continue") && req_.version >= 11) {
+        if (!co_await write_buffers("HTTP/1.1 100 Continue\r\n\r\n")) break;
+      }
+      phase_ = Phase::kReadingBody;
+      set_deadline_in(limits.body_timeout_ms);
+      co_await bhttp::async_read(socket_, buffer_, parser, use_ec(ec));
+      if (ec) {
+        stats.protocol_errors.fetch_add(1, std::memory_order_relaxed);
+        if (ec == bhttp::error::body_limit) {
+          co_await reject(Error::client(ErrorKind::kPayloadTooLarge,
+                                        fmt::format("The request body exceeds the limit of {} "
+                                                    "bytes.",
+                                                    limits.max_body_bytes)));
+        } else if (timed_out_) {
+          co_await reject(Error::client(ErrorKind::kRequestTimeout,
+                                        "The request body was not received in time."));
+        } else if (socket_.is_open() && ec != bhttp::error::partial_message) {
+          co_await reject(
+              Error::client(ErrorKind::kInvalidRequest,
+                            fmt::format("Malformed HTTP request body: {}.", ec.message())));
+        }
+        break;
+      }
+    }
+    phase_ = Phase::kHandling;
+    clear_deadline();
+    stats.requests_total.fetch_add(1, std::memory_order_relaxed);
+    stats.active_requests.fetch_add(1, std::memory_order_relaxed);
+    co_await server_.handler.handle(*this);
+    if (!responded_ && socket_.is_open()) {
+      co_await reject(Error::internal(ErrorKind::kInternal, "The request was not answered."));
+    }
+    stats.active_requests.fetch_sub(1, std::memory_order_relaxed);
+    if (should_close() || !socket_.is_open()) break;
+  }
+  loop_.connections.erase(this);
+  loop_.sweeper.remove(this);
+  close_socket();
+}
+
+void Connection::write_head(int status, std::string_view content_type, const HeaderLines& headers) {
+  head_.clear();
+  head_.append(req_.version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
+  char digits[4] = {static_cast<char>('0' + status / 100),
+                    static_cast<char>('0' + status / 10 % 10), static_cast<char>('0' + status % 10),
+                    ' '};
+  head_.append(digits, 4);
+  head_.append(status_reason(status));
+  head_.append("\r\n");
+  if (!content_type.empty()) {
+    head_.append("Content-Type: ");
+    head_.append(content_type);
+    head_.append("\r\n");
+  }
+  head_.append(headers.text());
+  if (should_close()) {
+    head_.append("Connection: close\r\n");
+  } else if (req_.version == 10) {
+    head_.append("Connection: keep-alive\r\n");
+  }
+  responded_ = true;
+}
+
+asio::awaitable<bool> Connection::write_buffers(std::string_view a, std::string_view b,
+                                                std::string_view c) {
+  const std::array<asio::const_buffer, 3> buffers{asio::buffer(a.data(), a.size()),
+                                                  asio::buffer(b.data(), b.size()),
+                                                  asio::buffer(c.data(), c.size())};
+  error_code ec;
+  co_await asio::async_write(socket_, buffers, use_ec(ec));
+  if (ec) {
+    close_socket();
+    co_return false;
+  }
+  co_return true;
+}
+
+asio::awaitable<bool> Connection::respond(int status, std::string_view content_type,
+                                          std::string_view body, const HeaderLines& headers) {
+  write_head(status, content_type, headers);
+  head_.append("Content-Length: ");
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, body.size()).ptr;
+  head_.append(digits, end);
+  head_.append("\r\n\r\n");
+  co_return co_await write_buffers(head_, body);
+}
+
+asio::awaitable<bool> Connection::begin_stream(int status, std::string_view content_type,
+                                               const HeaderLines& headers) {
+  write_head(status, content_type, headers);
+  if (req_.version >= 11) {
+    chunked_ = true;
+    head_.append("Transfer-Encoding: chunked\r\n");
+  } else {
+    close_after_ = true;  // HTTP/1.0: the end of the body is the end of the connection
+  }
+  head_.append("Cache-Control: no-cache\r\n\r\n");
+  co_return co_await write_buffers(head_);
+}
+
+asio::awaitable<bool> Connection::write_chunk(std::string_view data) {
+  if (data.empty()) co_return socket_.is_open();
+  if (!chunked_) co_return co_await write_buffers(data);
+  char size_line[24];
+  const auto end = std::to_chars(size_line, size_line + 16, data.size(), 16).ptr;
+  end[0] = '\r';
+  end[1] = '\n';
+  co_return co_await write_buffers(std::string_view(size_line, end + 2 - size_line), data, "\r\n");
+}
+
+asio::awaitable<bool> Connection::end_stream() {
+  if (!chunked_) {
+    close_after_ = true;
+    co_return socket_.is_open();
+  }
+  co_return co_await write_buffers("0\r\n\r\n");
+}
+
+asio::awaitable<void> Connection::reject(const Error& error) {
+  close_after_ = true;
+  HeaderLines none;
+  const std::string body = openai_error_body(error);
+  co_await respond(http_status(error.kind), "application/json", body, none);
+}
+
+namespace {
+
+asio::awaitable<void> accept_loop(HttpServer::Impl& server, LoopState& loop) {
+  ServerStats& stats = const_cast<ServerStats&>(server.server.stats());
+  for (;;) {
+    error_code ec;
+    tcp::socket socket = co_await loop.acceptor->async_accept(use_ec(ec));
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !loop.acceptor->is_open()) co_return;
+      spdlog::warn("accept failed: {}", ec.message());
+      asio::steady_timer pause(loop.io, std::chrono::milliseconds(50));  // e.g. out of descriptors
+      co_await pause.async_wait(use_ec(ec));
+      continue;
+    }
+    error_code peer_ec;
+    const tcp::endpoint peer = socket.remote_endpoint(peer_ec);
+    const std::string address = peer_ec ? std::string("?") : peer.address().to_string();
+    if (!server.gate.try_acquire(address)) {
+      stats.refused_connections.fetch_add(1, std::memory_order_relaxed);
+      socket.close(ec);
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    stats.open_connections.fetch_add(1, std::memory_order_relaxed);
+    auto connection = std::make_shared<Connection>(std::move(socket), server, loop, address);
+    asio::co_spawn(
+        loop.io, [connection]() -> asio::awaitable<void> { co_await connection->run(); },
+        [&server, &stats, address, connection](std::exception_ptr e) {
+          stats.open_connections.fetch_sub(1, std::memory_order_relaxed);
+          server.gate.release(address);
+          if (e) {
+            try {
+              std::rethrow_exception(e);
+            } catch (const std::exception& ex) {
+              spdlog::error("connection from {} ended with an exception: {}", address, ex.what());
+            }
+          }
+        });
+  }
+}
+
+}  // namespace
+
+HttpServer::HttpServer(EventLoops& loops, HttpHandler& handler, ServerLimits limits)
+    : impl_(std::make_unique<Impl>(loops, handler, limits, *this)) {
+  for (int i = 0; i < loops.size(); ++i) {
+    impl_->states.push_back(std::make_unique<LoopState>(loops.loop(i)));
+  }
+}
+
+HttpServer::~HttpServer() = default;
+
+Status HttpServer::listen(const std::string& address, uint16_t port) {
+  error_code ec;
+  const auto ip = asio::ip::make_address(address, ec);
+  if (ec) {
+    return Error::internal(ErrorKind::kInternal, fmt::format("'{}' is not an IP address", address));
+  }
+  for (auto& state : impl_->states) {
+    tcp::acceptor acceptor(state->io);
+    const tcp::endpoint endpoint(ip, port);
+    acceptor.open(endpoint.protocol(), ec);
+    if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) {
+      const int one = 1;
+      if (::setsockopt(acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+        ec = error_code(errno, boost::system::system_category());
+      }
+    }
+    if (!ec) acceptor.bind(endpoint, ec);
+    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return Error::internal(ErrorKind::kInternal, fmt::format("cannot listen on {}:{}: {}",
+                                                               address, port, ec.message()));
+    }
+    port = acceptor.local_endpoint().port();  // the other loops share the port picked first
+    state->acceptor.emplace(std::move(acceptor));
+  }
+  port_ = port;
+  for (auto& state : impl_->states) {
+    LoopState* s = state.get();
+    asio::post(s->io, [this, s] {
+      s->sweeper.start();
+      asio::co_spawn(s->io, accept_loop(*impl_, *s), asio::detached);
+    });
+  }
+  return Status();
+}
+
+void HttpServer::begin_drain() {
+  if (draining_.exchange(true)) return;
+  for (auto& state : impl_->states) {
+    LoopState* s = state.get();
+    asio::post(s->io, [s] {
+      error_code ignored;
+      if (s->acceptor) s->acceptor->close(ignored);
+      std::vector<Connection*> open(s->connections.begin(), s->connections.end());
+      for (Connection* c : open) c->close_if_idle();
+    });
+  }
+}
+
+Result<std::pair<std::string, uint16_t>> parse_listen_address(const std::string& text) {
+  const size_t colon = text.rfind(':');
+  if (colon == std::string::npos) {
+    return Error::client(ErrorKind::kInvalidRequest, fmt::format("'{}' is not ADDRESS:PORT", text));
+  }
+  std::string host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host.empty()) host = "0.0.0.0";
+  unsigned port = 0;
+  const std::string_view p = std::string_view(text).substr(colon + 1);
+  const auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
+  if (ec != std::errc() || end != p.data() + p.size() || port > 65535) {
+    return Error::client(ErrorKind::kInvalidRequest, fmt::format("'{}' is not a port", p));
+  }
+  return std::make_pair(host, static_cast<uint16_t>(port));
+}
+
+}  // namespace accord

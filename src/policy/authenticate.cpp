@@ -1,0 +1,45 @@
+#include "policy/authenticate.h"
+
+#include <cstring>
+
+#include "core/strings.h"
+
+namespace accord {
+
+size_t KeyIndex::DigestHash::operator()(const Sha256Digest& d) const {
+  size_t h = 0;
+  std::memcpy(&h, d.data(), sizeof h);  // the digest is already uniformly distributed
+  return h;
+}
+
+KeyIndex::KeyIndex(const Agreement& agreement) {
+  for (const ApiKey& k : agreement.keys) by_digest_.emplace(k.sha256, &k);
+}
+
+const ApiKey* KeyIndex::find(const Sha256Digest& digest) const {
+  const auto it = by_digest_.find(digest);
+  if (it == by_digest_.end()) return nullptr;
+  return constant_time_equal(it->second->sha256, digest) ? it->second : nullptr;
+}
+
+Result<const ApiKey*> authenticate(const KeyIndex& keys, std::string_view authorization) {
+  constexpr std::string_view kBearer = "Bearer ";
+  if (authorization.empty()) {
+    return Error::client(ErrorKind::kUnauthorized,
+                         "You didn't provide an API key. You need to provide your API key in an "
+                         "Authorization header using Bearer auth (i.e. Authorization: Bearer "
+                         "YOUR_KEY).");
+  }
+  if (authorization.size() <= kBearer.size() || !istarts_with(authorization, kBearer)) {
+    return Error::client(ErrorKind::kUnauthorized,
+                         "The Authorization header must be 'Bearer YOUR_KEY'.");
+  }
+  const std::string_view key = trim(authorization.substr(kBearer.size()));
+  const ApiKey* found = keys.find(sha256(key));
+  if (found == nullptr) {
+    return Error::client(ErrorKind::kUnauthorized, "Incorrect API key provided.");
+  }
+  return found;
+}
+
+}  // namespace accord

@@ -1,0 +1,77 @@
+#include <gtest/gtest.h>
+
+#include "agreement/loader.h"
+#include "core/rfc3339.h"
+#include "policy/authenticate.h"
+#include "policy/entitle.h"
+
+namespace accord {
+namespace {
+
+std::shared_ptr<const Agreement> demo() {
+  static auto a = load_agreement_file(ACCORD_SOURCE_DIR "/examples/demo.yaml").agreement;
+  return a;
+}
+
+UnixMillis at(const char* t) {
+  return *parse_rfc3339(t);
+}
+
+TEST(Authenticate, FindsTheKeyByItsHash) {
+  const auto a = demo();
+  const KeyIndex keys(*a);
+  auto r = authenticate(keys, "Bearer sk-accord-demo-copilot-7Qm2xV9kLp3Rt8Wz");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.value()->id, "copilot-demo");
+  EXPECT_EQ(a->parties[r.value()->party].name, "copilot");
+}
+
+TEST(Authenticate, RefusesMissingMalformedAndUnknownKeys) {
+  const KeyIndex keys(*demo());
+  for (const char* header :
+       {"", "Basic abc", "Bearer", "Bearer sk-accord-demo-copilot-7Qm2xV9kLp3Rt8WZ"}) {
+    auto r = authenticate(keys, header);
+    ASSERT_FALSE(r.ok()) << header;
+    EXPECT_EQ(r.error().kind, ErrorKind::kUnauthorized);
+    EXPECT_EQ(r.error().message.find("7Qm2"), std::string::npos) << "the key must not be echoed";
+  }
+}
+
+TEST(Entitle, EarlyAccessByTierWithTheDate) {
+  const auto a = demo();
+  const PartyId copilot = *a->find_party("copilot");
+  const PartyId acme = *a->find_party("acme");
+  const ModelId frontier = *a->find_model("frontier-2");
+  const UnixMillis now = at("2026-11-27T12:00:00Z");
+  EXPECT_TRUE(entitle(*a, copilot, frontier, now).ok());
+  const Status s = entitle(*a, acme, frontier, now);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().kind, ErrorKind::kModelNotAvailable);
+  EXPECT_EQ(
+      s.error().message,
+      "The model 'frontier-2' is available to the 'standard' tier from 2027-01-15T00:00:00Z.");
+  EXPECT_TRUE(entitle(*a, acme, frontier, at("2027-01-15T00:00:00Z")).ok());
+}
+
+TEST(Entitle, ExclusiveModelsAreHiddenFromOthersUntilTheyLapse) {
+  const auto a = demo();
+  const ModelId variant = *a->find_model("frontier-2-copilot");
+  const UnixMillis now = at("2026-11-27T12:00:00Z");
+  EXPECT_TRUE(entitle(*a, *a->find_party("copilot"), variant, now).ok());
+  const Status s = entitle(*a, *a->find_party("research"), variant, now);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().kind, ErrorKind::kModelNotFound);
+  // After the exclusivity ends, the tier rules alone decide: research is not in `available`.
+  EXPECT_EQ(entitlement(*a, *a->find_party("research"), variant, at("2027-07-01T00:00:00Z")),
+            Entitlement::kNotForTier);
+}
+
+TEST(Entitle, PartiesWithoutATierCallNothing) {
+  const auto a = demo();
+  EXPECT_EQ(entitlement(*a, *a->find_party("cloud"), *a->find_model("swift-1"),
+                        at("2026-11-27T12:00:00Z")),
+            Entitlement::kNotForTier);
+}
+
+}  // namespace
+}  // namespace accord

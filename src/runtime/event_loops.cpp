@@ -1,0 +1,46 @@
+#include "runtime/event_loops.h"
+
+namespace accord {
+namespace {
+thread_local int t_loop_index = -1;
+}
+
+EventLoops::EventLoops(int count) {
+  for (int i = 0; i < count; ++i) {
+    loops_.push_back(std::make_unique<asio::io_context>(1));
+    guards_.push_back(std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(
+        loops_.back()->get_executor()));
+  }
+}
+
+EventLoops::~EventLoops() {
+  stop();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+}
+
+int EventLoops::current_index() {
+  return t_loop_index;
+}
+
+void EventLoops::run() {
+  for (int i = 1; i < size(); ++i) {
+    threads_.emplace_back([this, i] {
+      t_loop_index = i;
+      loops_[static_cast<size_t>(i)]->run();
+    });
+  }
+  t_loop_index = 0;
+  loops_[0]->run();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+  t_loop_index = -1;
+}
+
+void EventLoops::stop() {
+  for (auto& g : guards_) g->reset();
+  for (auto& l : loops_) l->stop();
+}
+
+}  // namespace accord

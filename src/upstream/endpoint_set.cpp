@@ -1,0 +1,137 @@
+#include "upstream/endpoint_set.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace accord {
+
+EndpointSet::EndpointSet(const Pool& pool, const Clock& clock, EndpointHealthPolicy policy)
+    : config_(pool.upstreams), clock_(clock), policy_(policy) {
+  for (const UpstreamEndpoint& e : config_) {
+    ClientTarget t;
+    t.host = e.host;
+    t.port = e.port;
+    t.host_header = fmt::format("{}:{}", e.host, e.port);
+    t.max_idle = static_cast<size_t>(e.max_inflight);
+    targets_.push_back(std::move(t));
+    endpoints_.push_back(std::make_unique<State>());
+  }
+}
+
+bool EndpointSet::healthy(int i) const {
+  const int64_t until =
+      endpoints_[static_cast<size_t>(i)]->ejected_until.load(std::memory_order_relaxed);
+  return until == 0 || clock_.now() >= until;
+}
+
+bool EndpointSet::any_healthy() const {
+  for (size_t i = 0; i < endpoints_.size(); ++i) {
+    if (healthy(static_cast<int>(i))) return true;
+  }
+  return false;
+}
+
+int EndpointSet::inflight(int i) const {
+  return endpoints_[static_cast<size_t>(i)]->inflight.load(std::memory_order_relaxed);
+}
+
+int64_t EndpointSet::failures_total(int i) const {
+  return endpoints_[static_cast<size_t>(i)]->failures_total.load(std::memory_order_relaxed);
+}
+
+int EndpointSet::try_acquire(uint64_t tried) {
+  for (;;) {
+    int best = -1;
+    int best_load = 0;
+    for (size_t i = 0; i < endpoints_.size(); ++i) {
+      if (i < 64 && (tried >> i & 1) != 0) continue;
+      if (!healthy(static_cast<int>(i))) continue;
+      const int load = endpoints_[i]->inflight.load(std::memory_order_relaxed);
+      if (load >= config_[i].max_inflight) continue;
+      if (best < 0 || load < best_load) best = static_cast<int>(i), best_load = load;
+    }
+    if (best < 0) return -1;
+    std::atomic<int>& slot = endpoints_[static_cast<size_t>(best)]->inflight;
+    int expected = best_load;
+    if (slot.compare_exchange_weak(expected, best_load + 1, std::memory_order_acq_rel)) {
+      return best;
+    }
+  }
+}
+
+asio::awaitable<Result<int>> EndpointSet::acquire(uint64_t tried, MonoNanos deadline) {
+  std::shared_ptr<Waiter> waiter;
+  for (;;) {
+    const int i = try_acquire(tried);
+    if (i >= 0) co_return i;
+    bool any = false;
+    for (size_t k = 0; k < endpoints_.size(); ++k) {
+      if ((k >= 64 || (tried >> k & 1) == 0) && healthy(static_cast<int>(k))) any = true;
+    }
+    if (!any) {
+      co_return Error::upstream(ErrorKind::kUnavailable,
+                                "No healthy upstream endpoint is available for this model.", false);
+    }
+    if (clock_.now() >= deadline) {
+      co_return Error::upstream(ErrorKind::kCapacityExceeded,
+                                "Every upstream endpoint of this model is busy; no slot freed "
+                                "within the pool's maximum queue time.",
+                                true);
+    }
+    if (!waiter) waiter = std::make_shared<Waiter>(co_await asio::this_coro::executor);
+    {
+      std::lock_guard lock(mu_);
+      waiting_.push_back(waiter);
+    }
+    // Re-check after queueing, so a release between the two cannot be missed. A wakeup that
+    // goes unused is repaired by the periodic re-check below.
+    const int again = try_acquire(tried);
+    if (again < 0) {
+      co_await waiter->wait_until(std::min(deadline, clock_.now() + kNanosPerSecond));
+    }
+    {
+      std::lock_guard lock(mu_);
+      if (auto it = std::find(waiting_.begin(), waiting_.end(), waiter); it != waiting_.end()) {
+        waiting_.erase(it);
+      }
+    }
+    if (again >= 0) co_return again;
+  }
+}
+
+void EndpointSet::release(int i) {
+  endpoints_[static_cast<size_t>(i)]->inflight.fetch_sub(1, std::memory_order_acq_rel);
+  std::shared_ptr<Waiter> next;
+  {
+    std::lock_guard lock(mu_);
+    if (waiting_.empty()) return;
+    next = std::move(waiting_.front());
+    waiting_.pop_front();
+  }
+  next->notify();
+}
+
+void EndpointSet::record_success(int i) {
+  State& s = *endpoints_[static_cast<size_t>(i)];
+  s.consecutive_failures.store(0, std::memory_order_relaxed);
+  s.ejected_until.store(0, std::memory_order_relaxed);
+  s.backoff_ms.store(0, std::memory_order_relaxed);
+}
+
+void EndpointSet::record_failure(int i) {
+  State& s = *endpoints_[static_cast<size_t>(i)];
+  s.failures_total.fetch_add(1, std::memory_order_relaxed);
+  if (s.consecutive_failures.fetch_add(1, std::memory_order_relaxed) + 1 <
+      policy_.failures_to_eject) {
+    return;
+  }
+  int64_t backoff = s.backoff_ms.load(std::memory_order_relaxed);
+  backoff = backoff == 0 ? policy_.first_backoff_ms : std::min(backoff * 2, policy_.max_backoff_ms);
+  s.backoff_ms.store(backoff, std::memory_order_relaxed);
+  s.ejected_until.store(clock_.now() + backoff * kNanosPerMilli, std::memory_order_relaxed);
+  // One more failure after re-admission ejects it again, for twice as long.
+  s.consecutive_failures.store(policy_.failures_to_eject - 1, std::memory_order_relaxed);
+}
+
+}  // namespace accord

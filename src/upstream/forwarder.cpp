@@ -1,0 +1,255 @@
+#include "upstream/forwarder.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "core/json_writer.h"
+#include "http/openai_error.h"
+#include "http/sse.h"
+#include "openai/response_usage.h"
+
+namespace accord {
+namespace {
+
+constexpr size_t kMaxResponseBytes = 256 * 1024 * 1024;
+constexpr size_t kMaxErrorBodyBytes = 1024 * 1024;
+
+bool retryable_status(int status) {
+  return status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
+}
+
+std::string build_head(const UpstreamEndpoint& endpoint, const ClientTarget& target,
+                       const ForwardRequest& request, size_t body_size) {
+  std::string head;
+  head.reserve(256);
+  head.append("POST ");
+  head.append(endpoint.base_path);
+  head.append(request.api_path);
+  head.append(" HTTP/1.1\r\nHost: ");
+  head.append(target.host_header);
+  head.append("\r\nContent-Type: application/json\r\nAccept: ");
+  head.append(request.body->stream ? "text/event-stream" : "application/json");
+  head.append("\r\nContent-Length: ");
+  head.append(std::to_string(body_size));
+  head.append("\r\nX-Request-Id: ");
+  head.append(request.request_id);
+  if (!endpoint.api_key_env.empty()) {
+    if (const char* key = std::getenv(endpoint.api_key_env.c_str()); key != nullptr) {
+      head.append("\r\nAuthorization: Bearer ");
+      head.append(key);
+    }
+  }
+  head.append("\r\n\r\n");
+  return head;
+}
+
+// An upstream's non-2xx answer, for the client: its own OpenAI error body when it has one.
+Error upstream_status_error(int status, const std::string& body, const ClientTarget& target) {
+  Error e = Error::upstream(status == 429   ? ErrorKind::kCapacityExceeded
+                            : status >= 500 ? ErrorKind::kUpstreamError
+                                            : ErrorKind::kInvalidRequest,
+                            fmt::format("The upstream {} answered {}: {}", target.host_header,
+                                        status, body.substr(0, 512)),
+                            retryable_status(status));
+  if (status < 500 && status != 429) e.source = ErrorSource::kClient;  // it refused the request
+  return e;
+}
+
+}  // namespace
+
+asio::awaitable<ForwardOutcome> forward_to_upstream(EndpointSet& endpoints, HttpClientPool& client,
+                                                    HttpExchange& exchange,
+                                                    const ForwardRequest& request,
+                                                    const HeaderLines& headers,
+                                                    const Clock& clock) {
+  ForwardOutcome outcome;
+  const RequestBody& body = *request.body;
+  // The body as received, but for the edits the upstream needs.
+  std::vector<const BodyEdit*> edits;
+  BodyEdit rename;
+  if (!request.model->upstream_model.empty()) {
+    rename.offset = body.model_offset;
+    rename.erase = body.model_length;
+    append_json_string(rename.insert, request.model->upstream_model);
+    edits.push_back(&rename);
+  }
+  if (body.usage_edit) edits.push_back(&*body.usage_edit);
+  std::sort(edits.begin(), edits.end(),
+            [](const BodyEdit* x, const BodyEdit* y) { return x->offset < y->offset; });
+  std::string edited;
+  if (!edits.empty()) edited = apply_edits(exchange.body(), edits);
+  const std::string_view payload = edits.empty() ? std::string_view(exchange.body()) : edited;
+
+  const Pool& pool = *request.pool;
+  const ClientTimeouts timeouts{pool.timeouts.connect_ms, pool.timeouts.first_byte_ms,
+                                pool.timeouts.idle_ms};
+  const MonoNanos queue_deadline = clock.now() + pool.max_queue_ms * kNanosPerMilli;
+  uint64_t tried = 0;
+  std::optional<Error> last_error;
+  for (int attempt = 0; attempt <= pool.max_retries; ++attempt) {
+    auto slot = co_await endpoints.acquire(tried, queue_deadline);
+    if (!slot.ok()) {
+      outcome.error = last_error ? *last_error : slot.error();
+      co_return outcome;
+    }
+    const int e = slot.value();
+    outcome.endpoint = e;
+    outcome.attempts = attempt + 1;
+    tried |= e < 64 ? uint64_t{1} << e : 0;
+    struct Release {
+      EndpointSet& set;
+      int endpoint;
+      ~Release() { set.release(endpoint); }
+    } release{endpoints, e};
+    const ClientTarget& target = endpoints.target(e);
+    const std::string head = build_head(endpoints.endpoint(e), target, request, payload.size());
+    auto sent = co_await client.send(target, head, payload, timeouts);
+    if (!sent.ok()) {
+      endpoints.record_failure(e);
+      last_error = sent.take_error();
+      if (last_error->retryable) continue;
+      outcome.error = last_error;
+      co_return outcome;
+    }
+    ClientResponse& response = *sent.value();
+    const int status = response.status();
+    if (status < 200 || status >= 300) {
+      std::string error_body;
+      auto read = co_await response.read_all(error_body, kMaxErrorBodyBytes);
+      if (status >= 500) {
+        endpoints.record_failure(e);
+      } else {
+        endpoints.record_success(e);
+      }
+      if (retryable_status(status) && attempt < pool.max_retries) {
+        last_error = upstream_status_error(status, error_body, target);
+        continue;
+      }
+      // Relay the upstream's own OpenAI error (a 400 from vLLM names the problem) when it is one.
+      outcome.status = status;
+      HeaderLines relay = headers;
+      if (const auto retry_after = response.header("retry-after"); !retry_after.empty()) {
+        relay.add("retry-after", retry_after);
+      }
+      if (read.ok() && is_json_object(error_body)) {
+        if (!co_await exchange.respond(status, "application/json", error_body, relay)) {
+          outcome.client_gone = true;
+        }
+      } else {
+        const Error err = upstream_status_error(status, error_body, target);
+        outcome.status = status >= 500 ? 502 : status;
+        const std::string error_json = openai_error_body(err);
+        if (!co_await exchange.respond(outcome.status, "application/json", error_json, relay)) {
+          outcome.client_gone = true;
+        }
+      }
+      co_return outcome;
+    }
+
+    if (!body.stream) {
+      std::string answer;
+      auto read = co_await response.read_all(answer, kMaxResponseBytes);
+      if (!read.ok()) {
+        endpoints.record_failure(e);
+        last_error = read.take_error();
+        last_error->retryable = true;  // nothing has reached the client yet
+        continue;
+      }
+      const auto usage = find_usage(answer);
+      if (!usage && !is_json_object(answer)) {
+        endpoints.record_failure(e);
+        last_error = Error::upstream(
+            ErrorKind::kUpstreamError,
+            fmt::format("The upstream {} answered with invalid JSON.", target.host_header), true);
+        continue;
+      }
+      endpoints.record_success(e);
+      outcome.first_token_at = clock.now();
+      if (usage) {
+        outcome.prompt_tokens = usage->prompt_tokens;
+        outcome.completion_tokens = usage->completion_tokens;
+        outcome.usage_known = true;
+      }
+      if (!co_await exchange.respond(200, "application/json", answer, headers)) {
+        outcome.client_gone = true;
+      }
+      co_return outcome;
+    }
+
+    // A stream: relay each event as it arrives; keep the usage chunk for ourselves unless the
+    // client asked for it.
+    if (!co_await exchange.begin_stream(200, "text/event-stream", headers)) {
+      outcome.client_gone = true;
+      co_return outcome;
+    }
+    SseParser sse;
+    std::string incoming;
+    std::string out;
+    bool done = false;
+    for (;;) {
+      incoming.clear();
+      auto more = co_await response.read_some(incoming);
+      if (!more.ok()) {
+        endpoints.record_failure(e);
+        const Error err = more.take_error();
+        out.clear();
+        append_sse_data(out, openai_error_body(err));
+        co_await exchange.write_chunk(out);
+        co_await exchange.end_stream();
+        outcome.status = http_status(err.kind);
+        co_return outcome;
+      }
+      sse.feed(incoming);
+      out.clear();
+      SseEvent event;
+      while (sse.next(event)) {
+        if (event.data == "[DONE]") {
+          done = true;
+          out.append(event.raw);
+          continue;
+        }
+        if (outcome.first_token_at == 0) outcome.first_token_at = clock.now();
+        if (event.data.find("\"usage\":{") != std::string_view::npos ||
+            event.data.find("\"usage\": {") != std::string_view::npos) {
+          if (auto usage = find_usage(event.data)) {
+            outcome.prompt_tokens = usage->prompt_tokens;
+            outcome.completion_tokens = usage->completion_tokens;
+            outcome.usage_known = true;
+            if (usage->choices_empty && !body.include_usage) continue;  // ours, not the client's
+          }
+        }
+        out.append(event.raw);
+      }
+      sse.compact();
+      if (!out.empty() && !co_await exchange.write_chunk(out)) {
+        outcome.client_gone = true;
+        outcome.status = 499;
+        co_return outcome;  // dropping the response closes the upstream connection
+      }
+      if (!more.value()) break;
+    }
+    if (!done) {
+      // The upstream ended the stream without [DONE]: the answer may be cut short.
+      endpoints.record_failure(e);
+      const Error err = Error::upstream(
+          ErrorKind::kUpstreamError,
+          fmt::format("The upstream {} ended the stream early.", target.host_header), false);
+      out.clear();
+      append_sse_data(out, openai_error_body(err));
+      co_await exchange.write_chunk(out);
+      outcome.status = 502;
+    } else {
+      endpoints.record_success(e);
+    }
+    co_await exchange.end_stream();
+    co_return outcome;
+  }
+  outcome.error = last_error
+                      ? *last_error
+                      : Error::upstream(ErrorKind::kUpstreamError, "No upstream answered.", false);
+  co_return outcome;
+}
+
+}  // namespace accord

@@ -1,0 +1,20 @@
+// Agreement files for the integration tests.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace accord::testing {
+
+struct TestAgreement {
+  std::vector<int> upstream_ports;  // endpoints of pool "up" (model m-up)
+  int max_inflight = 16;
+  std::string server;        // extra `server:` keys, e.g. "max_body_bytes: 1024"
+  std::string extra_models;  // more entries under models:
+};
+
+// Parties lab (provider), ops (operator, key kCloudKey), acme (customer, key kAcmeKey);
+// models m-up on the upstream pool and m-local on a built-in 8B pool.
+std::string agreement_yaml(const TestAgreement& t);
+
+}  // namespace accord::testing

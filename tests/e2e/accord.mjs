@@ -1,0 +1,43 @@
+// Starts accord as a child process for end-to-end tests and stops it afterwards.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+
+export const KEYS = {
+  copilot: 'sk-accord-demo-copilot-7Qm2xV9kLp3Rt8Wz',
+  acme: 'sk-accord-demo-acme-4Hn6bJ1sYc5Fg0Ue',
+  research: 'sk-accord-demo-research-2Kd8vN3qMw6Zx1Ta',
+  cloud: 'sk-accord-demo-cloud-ops-9Pe4rB7tGy2Lh5Sc',
+};
+
+export function accordBinary() {
+  const bin = process.env.ACCORD_BIN;
+  if (!bin) throw new Error('ACCORD_BIN is not set (ctest sets it to the built accord)');
+  return bin;
+}
+
+// Runs `accord ARGS… --listen 127.0.0.1:0` and resolves with its port once it listens.
+export async function startAccord(args) {
+  const child = spawn(accordBinary(), [...args, '--listen', '127.0.0.1:0'], {
+    stdio: ['ignore', 'inherit', 'pipe'],
+  });
+  let stderr = '';
+  const port = await new Promise((resolve, reject) => {
+    child.stderr.on('data', (data) => {
+      stderr += data.toString();
+      const m = stderr.match(/on http:\/\/127\.0\.0\.1:(\d+)/);
+      if (m) resolve(Number(m[1]));
+    });
+    child.on('exit', (code) => reject(new Error(`accord exited (${code}) before listening:\n${stderr}`)));
+  });
+  return {
+    port,
+    baseURL: `http://127.0.0.1:${port}/v1`,
+    output: () => stderr,
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const [code] = await once(child, 'exit');
+      return code;
+    },
+  };
+}

@@ -5,6 +5,9 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/signal_set.hpp>
 
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <csignal>
 #include <thread>
 
@@ -15,8 +18,29 @@ int worker_count(int requested) {
   return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 }
 
+namespace {
+
+// Each connection is a descriptor (two when proxied): lift the soft limit (often 1,024) towards
+// what max_connections needs, as far as the hard limit allows.
+void raise_descriptor_limit(int64_t max_connections) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  const rlim_t wanted = static_cast<rlim_t>(2 * max_connections + 1024);
+  if (limit.rlim_cur >= wanted) return;
+  limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (static_cast<int64_t>(limit.rlim_cur) < 2 * max_connections) {
+    spdlog::warn("the descriptor limit ({}) is below what {} connections need; raise it "
+                 "(ulimit -n) or lower server.max_connections",
+                 limit.rlim_cur, max_connections);
+  }
+}
+
+}  // namespace
+
 int run_http_server(EventLoops& loops, HttpHandler& handler, const RunnerOptions& options) {
   std::signal(SIGPIPE, SIG_IGN);
+  raise_descriptor_limit(options.limits.max_connections);
   auto address = parse_listen_address(options.listen);
   if (!address.ok()) {
     spdlog::error("--listen: {}", address.error().message);

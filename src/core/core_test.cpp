@@ -1,0 +1,68 @@
+#include <gtest/gtest.h>
+
+#include "core/crypto.h"
+#include "core/decimal.h"
+#include "core/json_writer.h"
+#include "core/rfc3339.h"
+#include "core/strings.h"
+
+namespace accord {
+namespace {
+
+TEST(Rfc3339, ParsesZonesAndFractions) {
+  EXPECT_EQ(parse_rfc3339("1970-01-01T00:00:00Z"), 0);
+  EXPECT_EQ(parse_rfc3339("2026-11-01T00:00:00Z"), 1793491200000);
+  EXPECT_EQ(parse_rfc3339("2026-11-01T02:00:00+02:00"), 1793491200000);
+  EXPECT_EQ(parse_rfc3339("2026-11-01T00:00:00.250Z"), 1793491200250);
+  for (const char* bad : {"2026-11-01", "2026-02-30T00:00:00Z", "2026-11-01T24:00:00Z",
+                          "2026-11-01T00:00:00", "2026-11-01T00:00:00Zjunk", "tomorrow"}) {
+    EXPECT_FALSE(parse_rfc3339(bad).has_value()) << bad;
+  }
+  EXPECT_EQ(format_rfc3339(1793491200000), "2026-11-01T00:00:00Z");
+  EXPECT_EQ(format_rfc3339(1793491200250), "2026-11-01T00:00:00.250Z");
+}
+
+TEST(Decimal, ExactMicros) {
+  EXPECT_EQ(parse_decimal_micros("2.50"), 2'500'000);
+  EXPECT_EQ(parse_decimal_micros("0.1"), 100'000);
+  EXPECT_EQ(parse_decimal_micros("-0.000001"), -1);
+  EXPECT_EQ(parse_decimal_micros("12"), 12'000'000);
+  EXPECT_EQ(parse_decimal_micros("1.0000000"), 1'000'000);
+  EXPECT_FALSE(parse_decimal_micros("1.0000001").has_value());
+  EXPECT_FALSE(parse_decimal_micros("1e3").has_value());
+  EXPECT_FALSE(parse_decimal_micros(".").has_value());
+  EXPECT_EQ(format_micros(2'500'000), "2.5");
+  EXPECT_EQ(format_micros(-1), "-0.000001");
+  EXPECT_EQ(format_micros(3'000'000), "3");
+}
+
+TEST(Crypto, Sha256AndHex) {
+  EXPECT_EQ(to_hex(sha256("abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  const auto d = parse_sha256_hex("BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD");
+  ASSERT_TRUE(d.has_value());
+  EXPECT_TRUE(constant_time_equal(*d, sha256("abc")));
+  EXPECT_FALSE(parse_sha256_hex("xyz").has_value());
+  const std::vector<uint8_t> bytes{'h', 'i', '!'};
+  EXPECT_EQ(base64_encode(bytes), "aGkh");
+}
+
+TEST(JsonWriter, EscapesAndReplacesInvalidUtf8) {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object().field("a", "quote\" back\\ nl\n ctl\x01").field("n", int64_t{-3});
+  w.key("list").begin_array().value(1.5).null().value(true).end_array();
+  w.field("bad", std::string_view("ok\xff\xc3\xa9", 5)).end_object();
+  EXPECT_EQ(out,
+            "{\"a\":\"quote\\\" back\\\\ nl\\n ctl\\u0001\",\"n\":-3,\"list\":[1.5,null,true],"
+            "\"bad\":\"ok\xef\xbf\xbd\xc3\xa9\"}");
+}
+
+TEST(Strings, CaseInsensitive) {
+  EXPECT_TRUE(iequals("Content-Length", "content-length"));
+  EXPECT_TRUE(istarts_with("bearer x", "Bearer "));
+  EXPECT_EQ(trim("  a b \t"), "a b");
+}
+
+}  // namespace
+}  // namespace accord

@@ -40,15 +40,16 @@ struct Error {
   std::string message;
   std::string param;  // the request field at fault, empty if none
   std::string code;   // overrides the table's code when set
+  int64_t retry_after_ms = -1;  // a refusal's retry-after, or -1
 
   static Error client(ErrorKind kind, std::string message, std::string param = {}) {
-    return Error{kind, ErrorSource::kClient, false, std::move(message), std::move(param), {}};
+    return Error{kind, ErrorSource::kClient, false, std::move(message), std::move(param), {}, -1};
   }
   static Error upstream(ErrorKind kind, std::string message, bool retryable) {
-    return Error{kind, ErrorSource::kUpstream, retryable, std::move(message), {}, {}};
+    return Error{kind, ErrorSource::kUpstream, retryable, std::move(message), {}, {}, -1};
   }
   static Error internal(ErrorKind kind, std::string message) {
-    return Error{kind, ErrorSource::kInternal, false, std::move(message), {}, {}};
+    return Error{kind, ErrorSource::kInternal, false, std::move(message), {}, {}, -1};
   }
 };
 

@@ -1,0 +1,44 @@
+#include "agreement/pricing.h"
+
+namespace accord {
+namespace {
+
+using Wide = __int128;
+constexpr Wide kScale = Wide{1'000'000} * 1'000'000 * 1'000'000;  // per-Mtok × ppm × ppm
+
+Wide scaled_cost(const PriceTerms& t, int64_t prompt, int64_t completion) {
+  const Wide list = Wide{prompt} * t.input_micro_usd_per_mtok +
+                    Wide{completion} * t.output_micro_usd_per_mtok;
+  return list * t.multiplier_ppm * (1'000'000 - t.discount_ppm);
+}
+
+}  // namespace
+
+PriceTerms price_terms(const Agreement& a, PartyId party, ModelId model, BilledTier tier) {
+  const Model& m = a.models[model];
+  PriceTerms t;
+  t.input_micro_usd_per_mtok = m.price.input_micro_usd_per_mtok;
+  t.output_micro_usd_per_mtok = m.price.output_micro_usd_per_mtok;
+  t.multiplier_ppm = tier == BilledTier::kPriority ? m.price.priority_multiplier_ppm
+                     : tier == BilledTier::kFlex   ? m.price.flex_multiplier_ppm
+                                                   : 1'000'000;
+  const Party& p = a.parties[party];
+  if (p.discount_ppm) {
+    t.discount_ppm = *p.discount_ppm;
+  } else if (const Tier* tier_of = a.tier_of(party); tier_of && tier_of->discount_ppm) {
+    t.discount_ppm = *tier_of->discount_ppm;
+  }
+  return t;
+}
+
+int64_t cost_micro_usd(const PriceTerms& terms, int64_t prompt, int64_t completion) {
+  const Wide c = scaled_cost(terms, prompt, completion);
+  return static_cast<int64_t>((c + kScale / 2) / kScale);
+}
+
+int64_t max_cost_micro_usd(const PriceTerms& terms, int64_t prompt, int64_t completion) {
+  const Wide c = scaled_cost(terms, prompt, completion);
+  return static_cast<int64_t>((c + kScale - 1) / kScale);
+}
+
+}  // namespace accord

@@ -1,0 +1,136 @@
+// PoolScheduler: the dispatch of one pool (DESIGN.md §3). It owns the pool's capacity — lanes
+// of slots and KV-cache tokens (a built-in engine's replicas, or an upstream's endpoints taken
+// together) — and its queues, and decides who runs next when capacity frees:
+//   1. reserved: requests of a party within its reservation (a token bucket of the reserved
+//      weighted tokens/s, burst_s deep), earliest deadline first (arrival + TTFT target);
+//   2. priority: service_tier "priority" requests of parties allowed it;
+//   3. shared: everything else allowed to spill over, by weighted virtual token counters (VTC);
+//   4. preemptible: research and flex work, only on capacity nobody else waits for, stopped
+//      first when reserved work needs the slot back.
+// `headroom_slots` stay free for reserved bursts. A request that cannot start before its
+// deadline is refused at once (429 with retry-after), never left to time out. With `fcfs` it is
+// plain first-come-first-served over the same capacity, for comparison.
+//
+// Runs on virtual time: the caller passes `now` and calls on_time() at next_wakeup(), so the
+// same code serves the gateway (behind a mutex, real time) and the simulator. Not thread-safe.
+// Costs O(log n) per request (O(reservations + lanes) for the scan of heads and lanes).
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <queue>
+#include <set>
+#include <vector>
+
+#include "sched/ticket.h"
+#include "sched/token_bucket.h"
+#include "sched/vtc.h"
+
+namespace accord {
+
+struct Lane {
+  int slots = 1;
+  int64_t kv_tokens = INT64_MAX;  // unbounded for upstreams
+};
+
+struct ReservationSpec {
+  PartyId party = kNone;
+  ModelId model = kNone;
+  double tokens_per_s = 0;
+  double burst_s = 1;
+  bool spillover = true;
+  MonoNanos ttft_target = 0;  // 0: the pool's max queue time
+};
+
+struct SchedulerConfig {
+  std::vector<Lane> lanes;
+  int headroom_slots = 0;
+  MonoNanos max_queue = 30 * kNanosPerSecond;
+  bool fcfs = false;
+  std::vector<ReservationSpec> reservations;
+  std::vector<double> party_weights;  // by PartyId; missing: 1
+};
+
+struct SchedulerStats {
+  int slots_total = 0;
+  int slots_used = 0;
+  int64_t kv_used = 0;
+  size_t queued_reserved = 0;
+  size_t queued_priority = 0;
+  size_t queued_shared = 0;
+  size_t queued_preemptible = 0;
+  int64_t dispatched = 0;
+  int64_t refused = 0;
+  int64_t preempted = 0;
+  int64_t requeued = 0;
+  int64_t spilled = 0;
+};
+
+class PoolScheduler {
+ public:
+  explicit PoolScheduler(SchedulerConfig config);
+
+  // The ticket is dispatched at once (kRunning), queued (kQueued) or refused (kRefused).
+  void submit(const std::shared_ptr<Ticket>& ticket, MonoNanos now);
+  // The request ended: frees its capacity, reconciles its estimate with `actual_weighted`.
+  void finish(Ticket& ticket, double actual_weighted, MonoNanos now);
+  // The client left: out of the queue, or (if running) finished with nothing used.
+  void withdraw(Ticket& ticket, MonoNanos now);
+
+  // Deadlines and reservation refills: call on_time() at next_wakeup() (or any time).
+  MonoNanos next_wakeup(MonoNanos now);
+  void on_time(MonoNanos now);
+
+  SchedulerStats stats() const;
+  const SchedulerConfig& config() const { return config_; }
+  // A reservation's bucket level (for metrics): weighted tokens available now.
+  double reservation_level(size_t i, MonoNanos now) { return reservations_[i].bucket.level(now); }
+
+  static constexpr MonoNanos kNever = INT64_MAX / 4;
+
+ private:
+  struct LaneState {
+    Lane capacity;
+    int used_slots = 0;
+    int64_t used_kv = 0;
+  };
+  struct ReservationState {
+    ReservationSpec spec;
+    TokenBucket bucket;
+    std::deque<std::shared_ptr<Ticket>> queue;  // arrival order = deadline order
+  };
+  using Deadline = std::tuple<MonoNanos, uint64_t, std::shared_ptr<Ticket>>;
+
+  int find_reservation(PartyId party, ModelId model) const;
+  double weight(PartyId party) const;
+  int fitting_lane(const Ticket& t, int ignore_headroom_slots) const;
+  void enqueue(const std::shared_ptr<Ticket>& t, MonoNanos now);
+  void dispatch(MonoNanos now);
+  bool dispatch_one(MonoNanos now);
+  void start(const std::shared_ptr<Ticket>& t, int lane, MonoNanos now);
+  void release_lane(Ticket& t);
+  void refuse(Ticket& t, ErrorKind kind, std::string message, MonoNanos retry_after);
+  bool preempt_for(const Ticket& reserved, MonoNanos now);
+  void spill_or_refuse(const std::shared_ptr<Ticket>& t, MonoNanos now);
+  bool remove_queued(Ticket& t);
+  MonoNanos expected_wait(const Ticket& t) const;
+  void arm_deadline(const std::shared_ptr<Ticket>& t);
+
+  SchedulerConfig config_;
+  std::vector<LaneState> lanes_;
+  int slots_total_ = 0;
+  int slots_used_ = 0;
+  std::vector<ReservationState> reservations_;
+  std::deque<std::shared_ptr<Ticket>> priority_;
+  std::deque<std::shared_ptr<Ticket>> fcfs_;
+  Vtc<Ticket> shared_;
+  Vtc<Ticket> preemptible_;
+  std::set<std::pair<MonoNanos, Ticket*>> running_preemptible_;  // by start time
+  std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
+  uint64_t next_sequence_ = 0;
+  double max_estimate_ = 0;
+  double mean_hold_ns_ = 0;  // EWMA of how long a request holds a slot
+  SchedulerStats counters_;
+};
+
+}  // namespace accord

@@ -7,8 +7,8 @@ using Wide = __int128;
 constexpr Wide kScale = Wide{1'000'000} * 1'000'000 * 1'000'000;  // per-Mtok × ppm × ppm
 
 Wide scaled_cost(const PriceTerms& t, int64_t prompt, int64_t completion) {
-  const Wide list = Wide{prompt} * t.input_micro_usd_per_mtok +
-                    Wide{completion} * t.output_micro_usd_per_mtok;
+  const Wide list =
+      Wide{prompt} * t.input_micro_usd_per_mtok + Wide{completion} * t.output_micro_usd_per_mtok;
   return list * t.multiplier_ppm * (1'000'000 - t.discount_ppm);
 }
 

@@ -19,8 +19,10 @@ int run_serve(const ServeOptions& options) {
   const Clock& clock = SystemClock::instance();
   EventLoops loops(worker_count(options.workers));
   LoopClients clients(loops);
-  AgreementStore store(build_snapshot(loaded.agreement, nullptr, loops, clock), options.config,
-                       loops, clock);
+  SnapshotOptions snapshot_options;
+  snapshot_options.fcfs = options.scheduler == "fcfs";
+  AgreementStore store(build_snapshot(loaded.agreement, nullptr, loops, clock, snapshot_options),
+                       options.config, loops, clock, snapshot_options);
   Gateway gateway(store, clients, clock);
   HealthChecker health(loops, clients, [&store] {
     std::vector<std::shared_ptr<EndpointSet>> sets;
@@ -50,8 +52,9 @@ int run_serve(const ServeOptions& options) {
   };
   run.on_listening = [&](const std::string& host, uint16_t port) {
     const std::string shown = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-    fmt::print(stderr, "accord serving {} ({}) on http://{}:{} with {} event loop(s)\n",
-               options.config, summarize(agreement), shown, port, loops.size());
+    fmt::print(stderr,
+               "accord serving {} ({}) on http://{}:{} with {} event loop(s), {} scheduler\n",
+               options.config, summarize(agreement), shown, port, loops.size(), options.scheduler);
   };
   const int code = run_http_server(loops, gateway, run);
   health.stop();

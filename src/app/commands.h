@@ -7,8 +7,9 @@ namespace accord {
 
 struct ServeOptions {
   std::string config;
-  std::string listen;  // empty: the agreement's server.listen
-  int workers = 0;     // 0: one per core
+  std::string listen;                // empty: the agreement's server.listen
+  int workers = 0;                   // 0: one per core
+  std::string scheduler = "accord";  // or "fcfs"
 };
 int run_serve(const ServeOptions& options);
 

@@ -30,9 +30,10 @@ void raise_descriptor_limit(int64_t max_connections) {
   limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
   if (setrlimit(RLIMIT_NOFILE, &limit) != 0) return;
   if (static_cast<int64_t>(limit.rlim_cur) < 2 * max_connections) {
-    spdlog::warn("the descriptor limit ({}) is below what {} connections need; raise it "
-                 "(ulimit -n) or lower server.max_connections",
-                 limit.rlim_cur, max_connections);
+    spdlog::warn(
+        "the descriptor limit ({}) is below what {} connections need; raise it "
+        "(ulimit -n) or lower server.max_connections",
+        limit.rlim_cur, max_connections);
   }
 }
 

@@ -20,6 +20,11 @@ int main(int argc, char** argv) {
                         "ADDR:PORT (default: server.listen, "
                         "127.0.0.1:8080)");
   serve_cmd->add_option("--workers", serve.workers, "Event loops (default: one per core)");
+  serve_cmd
+      ->add_option("--scheduler", serve.scheduler,
+                   "accord (reservations, fair sharing, preemption) or fcfs")
+      ->check(CLI::IsMember({"accord", "fcfs"}))
+      ->capture_default_str();
 
   EngineOptions engine;
   auto* engine_cmd =

@@ -39,7 +39,8 @@ TEST(Decimal, ExactMicros) {
 TEST(Crypto, Sha256AndHex) {
   EXPECT_EQ(to_hex(sha256("abc")),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  const auto d = parse_sha256_hex("BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD");
+  const auto d =
+      parse_sha256_hex("BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD");
   ASSERT_TRUE(d.has_value());
   EXPECT_TRUE(constant_time_equal(*d, sha256("abc")));
   EXPECT_FALSE(parse_sha256_hex("xyz").has_value());

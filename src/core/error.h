@@ -38,8 +38,8 @@ struct Error {
   ErrorSource source = ErrorSource::kInternal;
   bool retryable = false;
   std::string message;
-  std::string param;  // the request field at fault, empty if none
-  std::string code;   // overrides the table's code when set
+  std::string param;            // the request field at fault, empty if none
+  std::string code;             // overrides the table's code when set
   int64_t retry_after_ms = -1;  // a refusal's retry-after, or -1
 
   static Error client(ErrorKind kind, std::string message, std::string param = {}) {

@@ -143,6 +143,14 @@ std::unique_ptr<Generation> LiveEngine::submit(int64_t prompt_tokens, int64_t ou
   return std::make_unique<Generation>(replicas_[best], id);
 }
 
+std::unique_ptr<Generation> LiveEngine::submit_on(int replica, int64_t prompt_tokens,
+                                                  int64_t output_tokens,
+                                                  std::shared_ptr<Waiter> waiter) {
+  const auto& r = replicas_[static_cast<size_t>(replica)];
+  const SeqId id = r->submit(prompt_tokens, output_tokens, std::move(waiter));
+  return std::make_unique<Generation>(r, id);
+}
+
 int64_t LiveEngine::outstanding() const {
   int64_t n = 0;
   for (const auto& r : replicas_) n += r->outstanding();

@@ -55,6 +55,9 @@ class LiveEngine {
   // sequences of one request may share a waiter).
   std::unique_ptr<Generation> submit(int64_t prompt_tokens, int64_t output_tokens,
                                      std::shared_ptr<Waiter> waiter);
+  // The same on a given replica (the pool scheduler's choice); REQUIRES: 0 <= replica < replicas.
+  std::unique_ptr<Generation> submit_on(int replica, int64_t prompt_tokens, int64_t output_tokens,
+                                        std::shared_ptr<Waiter> waiter);
 
   int replicas() const { return static_cast<int>(replicas_.size()); }
   const ReplicaParams& params() const { return params_; }

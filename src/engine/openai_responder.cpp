@@ -5,6 +5,8 @@
 #include <cmath>
 
 #include "engine/text_generator.h"
+#include "http/openai_error.h"
+#include "http/sse.h"
 
 namespace accord {
 namespace {
@@ -27,10 +29,24 @@ std::vector<float> embedding_vector(uint64_t seed, int dimensions) {
   return v;
 }
 
+std::unique_ptr<Generation> submit(LiveEngine& engine, const EngineRun& run, int64_t prompt,
+                                   int64_t output, const std::shared_ptr<Waiter>& waiter) {
+  if (run.replica >= 0) return engine.submit_on(run.replica, prompt, output, waiter);
+  return engine.submit(prompt, output, waiter);
+}
+
+bool stop_requested(const EngineRun& run) {
+  return run.stop != nullptr && run.stop->is_set();
+}
+
+void mark_output(const EngineRun& run) {
+  if (run.output_started != nullptr) run.output_started->store(true, std::memory_order_release);
+}
+
 asio::awaitable<EngineOutcome> serve_embeddings(LiveEngine& engine, HttpExchange& exchange,
                                                 const RequestBody& body, const EngineLimits& limits,
                                                 const ResponseMeta& meta,
-                                                const HeaderLines& headers) {
+                                                const HeaderLines& headers, const EngineRun& run) {
   EngineOutcome outcome;
   const int dimensions = static_cast<int>(body.dimensions.value_or(limits.embedding_dimensions));
   if (dimensions > limits.embedding_dimensions) {
@@ -41,7 +57,9 @@ asio::awaitable<EngineOutcome> serve_embeddings(LiveEngine& engine, HttpExchange
         "dimensions");
     co_return outcome;
   }
-  auto waiter = std::make_shared<Waiter>(co_await asio::this_coro::executor);
+  // (No co_await inside a conditional expression: GCC 12 miscompiles those.)
+  const auto executor = co_await asio::this_coro::executor;
+  auto waiter = run.waiter ? run.waiter : std::make_shared<Waiter>(executor);
   std::vector<std::unique_ptr<Generation>> generations;
   for (const EmbeddingInput& input : body.inputs) {
     const int64_t tokens = std::max<int64_t>(1, bytes_to_tokens(input.bytes) + input.tokens);
@@ -55,9 +73,14 @@ asio::awaitable<EngineOutcome> serve_embeddings(LiveEngine& engine, HttpExchange
       co_return outcome;
     }
     outcome.prompt_tokens += tokens;
-    generations.push_back(engine.submit(tokens, 0, waiter));
+    generations.push_back(submit(engine, run, tokens, 0, waiter));
   }
   for (;;) {
+    if (stop_requested(run)) {
+      for (auto& g : generations) g->cancel();
+      outcome.stopped = true;
+      co_return outcome;
+    }
     bool done = true;
     for (auto& g : generations) done = done && g->progress().finished;
     if (done) break;
@@ -70,11 +93,20 @@ asio::awaitable<EngineOutcome> serve_embeddings(LiveEngine& engine, HttpExchange
   }
   std::string out;
   append_embeddings(out, meta.model, vectors, body.base64, outcome.prompt_tokens);
+  mark_output(run);
   if (!co_await exchange.respond(200, "application/json", out, headers)) outcome.client_gone = true;
   co_return outcome;
 }
 
 }  // namespace
+
+Error preempted_error() {
+  Error e = Error::internal(ErrorKind::kPreempted,
+                            "This request was stopped to give its capacity back to reserved work "
+                            "(it runs on preemptible capacity).");
+  e.code = "preempted";
+  return e;
+}
 
 int64_t simulated_prompt_tokens(const RequestBody& body) {
   const int64_t text = bytes_to_tokens(body.prompt_bytes) + body.prompt_token_ids;
@@ -82,13 +114,11 @@ int64_t simulated_prompt_tokens(const RequestBody& body) {
   return std::max<int64_t>(1, text);
 }
 
-asio::awaitable<EngineOutcome> serve_with_engine(LiveEngine& engine, HttpExchange& exchange,
-                                                 const RequestBody& body,
-                                                 const EngineLimits& limits,
-                                                 const ResponseMeta& meta,
-                                                 const HeaderLines& headers, const Clock& clock) {
+asio::awaitable<EngineOutcome> serve_with_engine(
+    LiveEngine& engine, HttpExchange& exchange, const RequestBody& body, const EngineLimits& limits,
+    const ResponseMeta& meta, const HeaderLines& headers, const Clock& clock, EngineRun run) {
   if (body.kind == ApiKind::kEmbedding) {
-    co_return co_await serve_embeddings(engine, exchange, body, limits, meta, headers);
+    co_return co_await serve_embeddings(engine, exchange, body, limits, meta, headers, run);
   }
   EngineOutcome outcome;
   const bool chat = body.kind == ApiKind::kChat;
@@ -113,7 +143,9 @@ asio::awaitable<EngineOutcome> serve_with_engine(LiveEngine& engine, HttpExchang
 
   // One sequence per choice, all waking the same waiter.
   const auto n = static_cast<size_t>(body.n);
-  auto waiter = std::make_shared<Waiter>(co_await asio::this_coro::executor);
+  // (No co_await inside a conditional expression: GCC 12 miscompiles those.)
+  const auto executor = co_await asio::this_coro::executor;
+  auto waiter = run.waiter ? run.waiter : std::make_shared<Waiter>(executor);
   std::vector<TextGenerator> texts;
   std::vector<GenerationPlan> plans;
   std::vector<std::unique_ptr<Generation>> generations;
@@ -121,7 +153,7 @@ asio::awaitable<EngineOutcome> serve_with_engine(LiveEngine& engine, HttpExchang
     const uint64_t seed = splitmix64(body.prompt_hash + i);
     texts.emplace_back(seed);
     plans.push_back(plan_generation(seed, cap, body.ignore_eos, body.min_tokens, body.stop));
-    generations.push_back(engine.submit(prompt, plans.back().tokens, waiter));
+    generations.push_back(submit(engine, run, prompt, plans.back().tokens, waiter));
   }
   std::vector<int64_t> sent(n, 0);
   std::vector<bool> finished(n, false);
@@ -129,6 +161,11 @@ asio::awaitable<EngineOutcome> serve_with_engine(LiveEngine& engine, HttpExchang
 
   if (!body.stream) {
     for (;;) {
+      if (stop_requested(run)) {
+        for (auto& g : generations) g->cancel();
+        outcome.stopped = true;
+        co_return outcome;
+      }
       bool done = true;
       for (size_t i = 0; i < n; ++i) {
         const GenerationProgress p = generations[i]->progress();
@@ -153,18 +190,29 @@ asio::awaitable<EngineOutcome> serve_with_engine(LiveEngine& engine, HttpExchang
     } else {
       append_text_completion(out, meta, choices, usage);
     }
+    mark_output(run);
     if (!co_await exchange.respond(200, "application/json", out, headers)) {
       outcome.client_gone = true;
     }
     co_return outcome;
   }
 
-  if (!co_await exchange.begin_stream(200, "text/event-stream", headers)) {
-    outcome.client_gone = true;
-    co_return outcome;
-  }
+  // The head goes out with the first token, so a request stopped before it can still be
+  // requeued or answered with a clean error.
+  bool began = false;
   for (;;) {
     out.clear();
+    if (stop_requested(run)) {
+      for (auto& g : generations) g->cancel();
+      outcome.stopped = true;
+      if (!began) co_return outcome;
+      for (size_t i = 0; i < n; ++i) outcome.completion_tokens += sent[i];
+      append_sse_data(out, openai_error_body(preempted_error()));
+      co_await exchange.write_chunk(out);
+      co_await exchange.end_stream();
+      outcome.status = 503;
+      co_return outcome;
+    }
     bool all_done = true;
     MonoNanos wake = Waiter::kForever;
     for (size_t i = 0; i < n; ++i) {
@@ -211,6 +259,16 @@ asio::awaitable<EngineOutcome> serve_with_engine(LiveEngine& engine, HttpExchang
         append_usage_chunk(out, meta, chat, Usage{prompt, outcome.completion_tokens});
       }
       out.append("data: [DONE]\n\n");
+    }
+    if (!out.empty() && !began) {
+      mark_output(run);
+      began = true;
+      if (!co_await exchange.begin_stream(200, "text/event-stream", headers)) {
+        for (auto& g : generations) g->cancel();
+        outcome.client_gone = true;
+        outcome.status = 499;
+        co_return outcome;
+      }
     }
     if (!out.empty() && !co_await exchange.write_chunk(out)) {
       for (auto& g : generations) g->cancel();

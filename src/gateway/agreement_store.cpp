@@ -14,7 +14,7 @@ ReloadResult AgreementStore::reload() {
   }
   const auto previous = current();
   result.summary = summarize(*loaded.agreement);
-  current_.store(build_snapshot(loaded.agreement, previous.get(), loops_, clock_),
+  current_.store(build_snapshot(loaded.agreement, previous.get(), loops_, clock_, options_),
                  std::memory_order_release);
   result.ok = true;
   return result;

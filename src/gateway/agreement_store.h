@@ -22,8 +22,12 @@ struct ReloadResult {
 class AgreementStore {
  public:
   AgreementStore(std::shared_ptr<const Snapshot> initial, std::string path, EventLoops& loops,
-                 const Clock& clock)
-      : current_(std::move(initial)), path_(std::move(path)), loops_(loops), clock_(clock) {}
+                 const Clock& clock, SnapshotOptions options = {})
+      : current_(std::move(initial)),
+        path_(std::move(path)),
+        loops_(loops),
+        clock_(clock),
+        options_(options) {}
 
   std::shared_ptr<const Snapshot> current() const {
     return current_.load(std::memory_order_acquire);
@@ -37,6 +41,7 @@ class AgreementStore {
   std::string path_;
   EventLoops& loops_;
   const Clock& clock_;
+  SnapshotOptions options_;
   std::mutex reload_mu_;
 };
 

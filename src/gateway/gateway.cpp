@@ -7,7 +7,6 @@
 #include "http/openai_error.h"
 #include "policy/authenticate.h"
 #include "policy/entitle.h"
-#include "upstream/forwarder.h"
 
 namespace accord {
 namespace {
@@ -15,18 +14,6 @@ namespace {
 std::string_view path_of(std::string_view target) {
   const size_t q = target.find('?');
   return q == std::string_view::npos ? target : target.substr(0, q);
-}
-
-std::string_view api_path(ApiKind kind) {
-  switch (kind) {
-    case ApiKind::kChat:
-      return "/chat/completions";
-    case ApiKind::kCompletion:
-      return "/completions";
-    case ApiKind::kEmbedding:
-      return "/embeddings";
-  }
-  return "/chat/completions";
 }
 
 Error method_not_allowed(std::string_view method, std::string_view path) {
@@ -56,6 +43,25 @@ Status check_request_against_model(const RequestBody& body, const Model& model) 
         "max_tokens");
   }
   return Status();
+}
+
+// An upper bound of the prompt's tokens under any tokenizer: one per UTF-8 byte (no tokenizer
+// makes a token of less than a byte), plus what chat templates add per message and per request.
+int64_t prompt_upper_bound(const RequestBody& body) {
+  return body.prompt_bytes + body.prompt_token_ids + 8 * body.prompt_parts + 64;
+}
+
+void add_rate_limit_headers(const RateLimitHeaders& r, HeaderLines& headers) {
+  if (r.requests) {
+    headers.add("x-ratelimit-limit-requests", std::to_string(r.requests_limit));
+    headers.add("x-ratelimit-remaining-requests", std::to_string(r.requests->remaining));
+    headers.add("x-ratelimit-reset-requests", format_reset(r.requests->reset_after));
+  }
+  if (r.tokens) {
+    headers.add("x-ratelimit-limit-tokens", std::to_string(r.tokens_limit));
+    headers.add("x-ratelimit-remaining-tokens", std::to_string(r.tokens->remaining));
+    headers.add("x-ratelimit-reset-tokens", format_reset(r.tokens->reset_after));
+  }
 }
 
 }  // namespace
@@ -116,6 +122,10 @@ asio::awaitable<void> Gateway::serve_inference(HttpExchange& exchange, ApiKind k
   ctx.snapshot = store_.current();
   co_await run_stages(exchange, ctx, headers);
   if (ctx.error && !exchange.responded()) {
+    if (ctx.error->retry_after_ms >= 0) {
+      headers.add("retry-after", std::to_string((ctx.error->retry_after_ms + 999) / 1000));
+      headers.add("retry-after-ms", std::to_string(ctx.error->retry_after_ms));
+    }
     if (!co_await respond_error(exchange, *ctx.error, headers)) ctx.client_gone = true;
     ctx.status = http_status(ctx.error->kind);
   }
@@ -158,58 +168,105 @@ asio::awaitable<void> Gateway::run_stages(HttpExchange& exchange, RequestContext
     co_return;
   }
   ctx.pool = m.pool;
-  // 4–5. limit and admit: see issues on limits and the scheduler.
+  // 4. limit
+  if (!limit(ctx, headers)) co_return;
+  // 5. admit
+  if (!co_await admit(ctx)) co_return;
   // 6. dispatch
   co_await dispatch(exchange, ctx, headers);
 }
 
-asio::awaitable<void> Gateway::dispatch(HttpExchange& exchange, RequestContext& ctx,
-                                        const HeaderLines& headers) {
-  const Agreement& agreement = *ctx.snapshot->agreement;
-  const Model& model = agreement.models[ctx.model];
-  const Pool& pool = agreement.pools[ctx.pool];
-  PoolBackend& backend = *ctx.snapshot->pools[ctx.pool];
-  ctx.dispatched_at = clock_.now();
-  if (backend.engine) {
-    EngineLimits limits;
-    limits.context_window = model.context_window;
-    limits.max_output_tokens = model.max_output_tokens.value_or(0);
-    limits.embedding_dimensions = model.embedding_dimensions;
-    const std::string id =
-        std::string(ctx.kind == ApiKind::kChat ? "chatcmpl-" : "cmpl-") + ctx.request_id;
-    ResponseMeta meta;
-    meta.id = id;
-    meta.model = model.name;
-    meta.created = ctx.wall_arrived_at / 1000;
-    meta.service_tier = to_string(ctx.service_tier);
-    EngineOutcome outcome = co_await serve_with_engine(*backend.engine, exchange, ctx.body, limits,
-                                                       meta, headers, clock_);
-    ctx.prompt_tokens = outcome.prompt_tokens;
-    ctx.completion_tokens = outcome.completion_tokens;
-    ctx.first_token_at = outcome.first_token_at;
-    ctx.client_gone = outcome.client_gone;
-    ctx.status = outcome.status;
-    if (outcome.error) ctx.error = std::move(outcome.error);
-    co_return;
+bool Gateway::limit(RequestContext& ctx, HeaderLines& headers) {
+  const Agreement& a = *ctx.snapshot->agreement;
+  const Model& model = a.models[ctx.model];
+  const Tier* tier = a.tier_of(ctx.party);
+  // The service tier served: priority where the party (or its tier) may, flex as asked.
+  const bool may_prioritise = a.parties[ctx.party].priority.value_or(tier && tier->priority);
+  if (ctx.body.service_tier == ServiceTier::kPriority && may_prioritise) {
+    ctx.service_tier = ServiceTier::kPriority;
+    ctx.billed = BilledTier::kPriority;
+  } else if (ctx.body.service_tier == ServiceTier::kFlex) {
+    ctx.service_tier = ServiceTier::kFlex;
+    ctx.billed = BilledTier::kFlex;
   }
-  ForwardRequest request;
-  request.body = &ctx.body;
-  request.api_path = api_path(ctx.kind);
-  request.model = &model;
-  request.pool = &pool;
-  request.request_id = ctx.request_id;
-  ForwardOutcome outcome = co_await forward_to_upstream(*backend.endpoints, clients_.current(),
-                                                        exchange, request, headers, clock_);
-  ctx.prompt_tokens = outcome.prompt_tokens;
-  ctx.completion_tokens = outcome.completion_tokens;
-  ctx.first_token_at = outcome.first_token_at;
-  ctx.client_gone = outcome.client_gone;
-  ctx.status = outcome.status;
-  ctx.endpoint = outcome.endpoint;
-  if (outcome.error) ctx.error = std::move(outcome.error);
+  // Estimates: the prompt as the engine will likely count it, the most output it may produce.
+  const int64_t choices = ctx.kind == ApiKind::kEmbedding ? 1 : ctx.body.n;
+  ctx.prompt_estimate = simulated_prompt_tokens(ctx.body);
+  if (ctx.kind == ApiKind::kEmbedding) {
+    ctx.max_output_tokens = 0;
+  } else if (ctx.body.max_tokens) {
+    ctx.max_output_tokens = *ctx.body.max_tokens;
+  } else if (model.max_output_tokens) {
+    ctx.max_output_tokens = *model.max_output_tokens;
+  } else {
+    ctx.max_output_tokens = std::max<int64_t>(1, model.context_window - ctx.prompt_estimate);
+  }
+  const int64_t upper_prompt = prompt_upper_bound(ctx.body);
+  LimitRequest request;
+  request.key_index = static_cast<size_t>(ctx.key - a.keys.data());
+  request.party = ctx.party;
+  request.model = ctx.model;
+  request.estimated_tokens = upper_prompt + ctx.max_output_tokens * choices;
+  request.max_cost_micro_usd = max_cost_micro_usd(price_terms(a, ctx.party, ctx.model, ctx.billed),
+                                                  upper_prompt, ctx.max_output_tokens * choices);
+  request.now = clock_.now();
+  request.wall_now = clock_.wall_now();
+  auto lease = admit_limits(*ctx.snapshot->limits, request, &ctx.rate_headers);
+  add_rate_limit_headers(ctx.rate_headers, headers);
+  if (!lease.ok()) {
+    ctx.error = lease.take_error();
+    return false;
+  }
+  ctx.lease = std::move(lease.value());
+  return true;
+}
+
+asio::awaitable<bool> Gateway::admit(RequestContext& ctx) {
+  const Agreement& a = *ctx.snapshot->agreement;
+  const Pool& pool = a.pools[ctx.pool];
+  const Tier* tier = a.tier_of(ctx.party);
+  const int64_t choices = ctx.kind == ApiKind::kEmbedding ? 1 : ctx.body.n;
+  ctx.scheduler = ctx.snapshot->pools[ctx.pool]->scheduler;
+  auto executor = co_await asio::this_coro::executor;
+  ctx.ticket = std::make_shared<GatewayTicket>(std::make_shared<Waiter>(executor), executor);
+  GatewayTicket& t = *ctx.ticket;
+  t.party = ctx.party;
+  t.model = ctx.model;
+  ctx.weighted_estimate = static_cast<double>(ctx.prompt_estimate) +
+                          pool.output_weight * static_cast<double>(ctx.max_output_tokens * choices);
+  t.weighted_estimate = ctx.weighted_estimate;
+  t.kv_tokens = (ctx.prompt_estimate + ctx.max_output_tokens) * choices;
+  t.slots = static_cast<int>(choices);
+  t.priority = ctx.service_tier == ServiceTier::kPriority;
+  t.flex = ctx.service_tier == ServiceTier::kFlex;
+  t.preemptible = t.flex || (tier != nullptr && tier->preemptible);
+  co_await ctx.scheduler->admit(ctx.ticket);
+  ctx.sched_class = t.cls;
+  if (t.state == Ticket::State::kRefused) {
+    ctx.error = t.refusal;
+    co_return false;
+  }
+  co_return true;
 }
 
 void Gateway::complete(RequestContext& ctx) {
+  if (ctx.ticket && ctx.scheduler) {
+    const Pool& pool = ctx.snapshot->agreement->pools[ctx.pool];
+    const double actual = static_cast<double>(ctx.prompt_tokens) +
+                          pool.output_weight * static_cast<double>(ctx.completion_tokens);
+    if (ctx.ticket->state == Ticket::State::kQueued) {
+      ctx.scheduler->withdraw(*ctx.ticket);
+    } else {
+      ctx.scheduler->finish(*ctx.ticket, actual);
+    }
+  }
+  if (ctx.key != nullptr && ctx.model != kNone) {
+    const int64_t cost =
+        cost_micro_usd(price_terms(*ctx.snapshot->agreement, ctx.party, ctx.model, ctx.billed),
+                       ctx.prompt_tokens, ctx.completion_tokens);
+    ctx.lease.complete(ctx.prompt_tokens + ctx.completion_tokens, cost, clock_.now(),
+                       clock_.wall_now());
+  }
   for (CompletionObserver* o : observers_) o->on_complete(ctx);
 }
 

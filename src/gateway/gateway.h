@@ -27,8 +27,15 @@ class Gateway final : public HttpHandler {
   asio::awaitable<void> serve_inference(HttpExchange& exchange, ApiKind kind, HeaderLines& headers);
   asio::awaitable<void> run_stages(HttpExchange& exchange, RequestContext& ctx,
                                    HeaderLines& headers);
+  // Stage 4 (limit) and stage 5 (admit): false when refused (ctx.error set).
+  bool limit(RequestContext& ctx, HeaderLines& headers);
+  asio::awaitable<bool> admit(RequestContext& ctx);
+  // gateway_dispatch.cpp: stage 6, with requeue after a reclaim.
   asio::awaitable<void> dispatch(HttpExchange& exchange, RequestContext& ctx,
                                  const HeaderLines& headers);
+  asio::awaitable<bool> dispatch_once(HttpExchange& exchange, RequestContext& ctx,
+                                      const HeaderLines& headers);
+  // Stage 7: reconcile the estimates, then the observers.
   void complete(RequestContext& ctx);
 
   // gateway_routes.cpp

@@ -7,9 +7,12 @@
 #include <optional>
 #include <string>
 
+#include "agreement/pricing.h"
 #include "core/error.h"
+#include "gateway/scheduler_host.h"
 #include "gateway/snapshot.h"
 #include "openai/request_body.h"
+#include "policy/limiter.h"
 
 namespace accord {
 
@@ -29,6 +32,17 @@ struct RequestContext {
   MonoNanos first_token_at = 0;
   MonoNanos finished_at = 0;
   UnixMillis wall_arrived_at = 0;
+
+  // Stages 4–5: what was estimated and held back, and the request's place in the scheduler.
+  SchedClass sched_class = SchedClass::kShared;
+  BilledTier billed = BilledTier::kDefault;
+  int64_t prompt_estimate = 0;    // tokens, as the engine or upstream will most likely count
+  int64_t max_output_tokens = 0;  // per choice
+  double weighted_estimate = 0;
+  RateLimitHeaders rate_headers;
+  LimitLease lease;  // declared after `snapshot`: released before it
+  std::shared_ptr<SchedulerHost> scheduler;
+  std::shared_ptr<GatewayTicket> ticket;
 
   int status = 0;  // the HTTP status the client got (499: it went away)
   int64_t prompt_tokens = 0;

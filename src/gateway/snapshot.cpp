@@ -22,7 +22,55 @@ std::string fingerprint(const Pool& pool) {
   return f;
 }
 
+std::string scheduler_fingerprint(const SchedulerConfig& c) {
+  std::string f = fmt::format("{} {} {}", c.headroom_slots, c.max_queue, c.fcfs);
+  for (const Lane& l : c.lanes) f += fmt::format(" L{}/{}", l.slots, l.kv_tokens);
+  for (const ReservationSpec& r : c.reservations) {
+    f += fmt::format(" R{}/{}/{}/{}/{}/{}", r.party, r.model, r.tokens_per_s, r.burst_s,
+                     r.spillover, r.ttft_target);
+  }
+  for (const double w : c.party_weights) f += fmt::format(" W{}", w);
+  return f;
+}
+
 }  // namespace
+
+SchedulerConfig scheduler_config(const Agreement& a, PoolId pool_id, bool fcfs,
+                                 std::vector<int>* reservation_index) {
+  const Pool& pool = a.pools[pool_id];
+  SchedulerConfig c;
+  c.fcfs = fcfs;
+  c.headroom_slots = pool.headroom_slots;
+  c.max_queue = pool.max_queue_ms * kNanosPerMilli;
+  if (pool.engine == PoolEngine::kBuiltin) {
+    const ReplicaParams p = replica_params_for(pool);
+    c.lanes.assign(static_cast<size_t>(replicas_for(pool)),
+                   Lane{p.max_batch, p.kv_capacity_tokens});
+  } else {
+    int slots = 0;
+    for (const UpstreamEndpoint& e : pool.upstreams) slots += e.max_inflight;
+    c.lanes.push_back(Lane{slots, INT64_MAX});
+  }
+  for (size_t i = 0; i < a.reservations.size(); ++i) {
+    const Reservation& r = a.reservations[i];
+    if (a.models[r.model].pool != pool_id) continue;
+    ReservationSpec spec;
+    spec.party = r.party;
+    spec.model = r.model;
+    spec.tokens_per_s = r.tokens_per_s;
+    spec.burst_s = r.burst_s;
+    spec.spillover = r.spillover;
+    spec.ttft_target =
+        r.slo.ttft_p99_ms ? static_cast<MonoNanos>(*r.slo.ttft_p99_ms * kNanosPerMilli) : 0;
+    c.reservations.push_back(spec);
+    if (reservation_index != nullptr) reservation_index->push_back(static_cast<int>(i));
+  }
+  for (size_t p = 0; p < a.parties.size(); ++p) {
+    const Tier* tier = a.tier_of(static_cast<PartyId>(p));
+    c.party_weights.push_back(tier != nullptr ? tier->weight : 1.0);
+  }
+  return c;
+}
 
 ReplicaParams replica_params_for(const Pool& pool) {
   return replica_params(*find_gpu(pool.gpu), tensor_parallel(pool), pool.model_params_b,
@@ -35,28 +83,39 @@ int replicas_for(const Pool& pool) {
 
 std::shared_ptr<const Snapshot> build_snapshot(std::shared_ptr<const Agreement> agreement,
                                                const Snapshot* previous, EventLoops& loops,
-                                               const Clock& clock) {
+                                               const Clock& clock, const SnapshotOptions& options) {
   auto snapshot = std::make_shared<Snapshot>();
   snapshot->keys = std::make_unique<KeyIndex>(*agreement);
-  for (const Pool& pool : agreement->pools) {
+  snapshot->limits = std::make_shared<LimitState>(
+      *agreement, previous != nullptr ? previous->limits.get() : nullptr);
+  for (size_t id = 0; id < agreement->pools.size(); ++id) {
+    const Pool& pool = agreement->pools[id];
     const std::string print = fingerprint(pool);
-    std::shared_ptr<PoolBackend> backend;
+    const PoolBackend* old = nullptr;
     if (previous != nullptr) {
-      const auto& old = *previous->agreement;
-      if (auto it = old.pool_by_name.find(pool.name);
-          it != old.pool_by_name.end() && previous->pools[it->second]->fingerprint == print) {
-        backend = previous->pools[it->second];
+      const auto& a = *previous->agreement;
+      if (auto it = a.pool_by_name.find(pool.name); it != a.pool_by_name.end()) {
+        old = previous->pools[it->second].get();
       }
     }
-    if (!backend) {
-      backend = std::make_shared<PoolBackend>();
-      backend->fingerprint = print;
-      if (pool.engine == PoolEngine::kBuiltin) {
-        backend->engine = std::make_shared<LiveEngine>(loops, replica_params_for(pool),
-                                                       replicas_for(pool), clock);
-      } else {
-        backend->endpoints = std::make_shared<EndpointSet>(pool, clock);
-      }
+    auto backend = std::make_shared<PoolBackend>();
+    backend->fingerprint = print;
+    if (old != nullptr && old->fingerprint == print) {
+      backend->engine = old->engine;
+      backend->endpoints = old->endpoints;
+    } else if (pool.engine == PoolEngine::kBuiltin) {
+      backend->engine =
+          std::make_shared<LiveEngine>(loops, replica_params_for(pool), replicas_for(pool), clock);
+    } else {
+      backend->endpoints = std::make_shared<EndpointSet>(pool, clock);
+    }
+    SchedulerConfig config = scheduler_config(*agreement, static_cast<PoolId>(id), options.fcfs,
+                                              &backend->reservation_index);
+    backend->scheduler_fingerprint = scheduler_fingerprint(config);
+    if (old != nullptr && old->scheduler_fingerprint == backend->scheduler_fingerprint) {
+      backend->scheduler = old->scheduler;  // queues and counters carry on
+    } else {
+      backend->scheduler = std::make_shared<SchedulerHost>(std::move(config), loops, clock);
     }
     snapshot->pools.push_back(std::move(backend));
   }

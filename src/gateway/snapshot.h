@@ -12,7 +12,9 @@
 #include "agreement/agreement.h"
 #include "core/clock.h"
 #include "engine/live_engine.h"
+#include "gateway/scheduler_host.h"
 #include "policy/authenticate.h"
+#include "policy/limiter.h"
 #include "runtime/event_loops.h"
 #include "upstream/endpoint_set.h"
 
@@ -22,20 +24,35 @@ struct PoolBackend {
   std::string fingerprint;                 // the configuration it was built from
   std::shared_ptr<LiveEngine> engine;      // engine: builtin
   std::shared_ptr<EndpointSet> endpoints;  // upstreams
+  std::string scheduler_fingerprint;
+  std::shared_ptr<SchedulerHost> scheduler;
+  std::vector<int> reservation_index;  // scheduler reservation i → agreement reservation
 };
 
 struct Snapshot {
   std::shared_ptr<const Agreement> agreement;
   std::unique_ptr<KeyIndex> keys;
+  std::shared_ptr<LimitState> limits;
   std::vector<std::shared_ptr<PoolBackend>> pools;  // by PoolId
+};
+
+struct SnapshotOptions {
+  bool fcfs = false;  // `accord serve --scheduler fcfs`
 };
 
 // The built-in engine's parameters for a pool (tp defaulted, max_batch overridden).
 ReplicaParams replica_params_for(const Pool& pool);
 int replicas_for(const Pool& pool);
 
+// The scheduler of pool `pool_id` (shared with the simulator): its lanes, headroom, queue time,
+// the reservations on its models and the parties' weights. `reservation_index` (optional)
+// receives, for each scheduler reservation, its index in the agreement.
+SchedulerConfig scheduler_config(const Agreement& agreement, PoolId pool_id, bool fcfs,
+                                 std::vector<int>* reservation_index = nullptr);
+
 std::shared_ptr<const Snapshot> build_snapshot(std::shared_ptr<const Agreement> agreement,
                                                const Snapshot* previous, EventLoops& loops,
-                                               const Clock& clock);
+                                               const Clock& clock,
+                                               const SnapshotOptions& options = {});
 
 }  // namespace accord

@@ -248,6 +248,10 @@ bool ClientResponse::body_complete() const {
   return connection_->parser->is_done();
 }
 
+void ClientResponse::cancel() {
+  connection_->close();
+}
+
 asio::awaitable<Result<bool>> ClientResponse::read_some(std::string& out) {
   ClientConnection& c = *connection_;
   ResponseParser& parser = *c.parser;

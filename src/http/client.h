@@ -46,8 +46,9 @@ class ClientResponse {
   asio::awaitable<Result<bool>> read_some(std::string& out);
   // Appends the whole body (up to `limit` bytes) to `out`.
   asio::awaitable<Status> read_all(std::string& out, size_t limit);
-  // True once any byte of the response arrived (a retry is safe only before this).
   bool body_complete() const;
+  // Closes the connection now (the request was stopped); pending reads fail.
+  void cancel();
 
  private:
   std::unique_ptr<ClientConnection> connection_;

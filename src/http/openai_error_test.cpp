@@ -10,8 +10,9 @@ namespace {
 TEST(OpenAiError, BodyAndStatus) {
   const Error e = Error::client(ErrorKind::kInvalidRequest, "Bad \"n\".", "n");
   EXPECT_EQ(http_status(e.kind), 400);
-  EXPECT_EQ(openai_error_body(e),
-            R"({"error":{"message":"Bad \"n\".","type":"invalid_request_error","param":"n","code":null}})");
+  EXPECT_EQ(
+      openai_error_body(e),
+      R"({"error":{"message":"Bad \"n\".","type":"invalid_request_error","param":"n","code":null}})");
   EXPECT_EQ(http_status(ErrorKind::kModelNotAvailable), 403);
   EXPECT_EQ(http_status(ErrorKind::kModelNotFound), 404);
   EXPECT_EQ(http_status(ErrorKind::kRateLimited), 429);

@@ -8,9 +8,12 @@ namespace accord {
 
 const char* to_string(SchedClass c) {
   switch (c) {
-    case SchedClass::kReserved: return "reserved";
-    case SchedClass::kShared: return "shared";
-    case SchedClass::kPreemptible: return "preemptible";
+    case SchedClass::kReserved:
+      return "reserved";
+    case SchedClass::kShared:
+      return "shared";
+    case SchedClass::kPreemptible:
+      return "preemptible";
   }
   return "shared";
 }
@@ -21,7 +24,8 @@ PoolScheduler::PoolScheduler(SchedulerConfig config) : config_(std::move(config)
     slots_total_ += lane.slots;
   }
   for (const ReservationSpec& spec : config_.reservations) {
-    reservations_.push_back({spec, TokenBucket(spec.tokens_per_s, spec.tokens_per_s * spec.burst_s), {}});
+    reservations_.push_back(
+        {spec, TokenBucket(spec.tokens_per_s, spec.tokens_per_s * spec.burst_s), {}});
   }
 }
 
@@ -56,8 +60,10 @@ int PoolScheduler::fitting_lane(const Ticket& t, int keep_free) const {
       continue;
     }
     const LaneState& b = lanes_[static_cast<size_t>(best)];
-    const int64_t free_kv = l.capacity.kv_tokens == INT64_MAX ? 0 : l.capacity.kv_tokens - l.used_kv;
-    const int64_t best_kv = b.capacity.kv_tokens == INT64_MAX ? 0 : b.capacity.kv_tokens - b.used_kv;
+    const int64_t free_kv =
+        l.capacity.kv_tokens == INT64_MAX ? 0 : l.capacity.kv_tokens - l.used_kv;
+    const int64_t best_kv =
+        b.capacity.kv_tokens == INT64_MAX ? 0 : b.capacity.kv_tokens - b.used_kv;
     if (free_kv > best_kv || (free_kv == best_kv && l.used_slots < b.used_slots)) {
       best = static_cast<int>(i);
     }
@@ -142,7 +148,8 @@ bool PoolScheduler::dispatch_one(MonoNanos now) {
   }
   if (best != nullptr) {
     int lane = fitting_lane(*best->queue.front(), 0);
-    if (lane < 0 && preempt_for(*best->queue.front(), now)) lane = fitting_lane(*best->queue.front(), 0);
+    if (lane < 0 && preempt_for(*best->queue.front(), now))
+      lane = fitting_lane(*best->queue.front(), 0);
     if (lane < 0) return false;  // the next free slot is theirs
     auto t = std::move(best->queue.front());
     best->queue.pop_front();
@@ -191,7 +198,8 @@ void PoolScheduler::start(const std::shared_ptr<Ticket>& t, int lane, MonoNanos 
     reservations_[static_cast<size_t>(t->reservation_)].bucket.take(now, t->weighted_estimate);
     t->charged_bucket_ = true;
   }
-  if (t->cls == SchedClass::kPreemptible) running_preemptible_.insert({now, t.get()});
+  if (t->cls == SchedClass::kPreemptible)
+    running_preemptible_.emplace(std::make_pair(now, t->sequence_), t);
   ++counters_.dispatched;
   t->notify();
 }
@@ -203,7 +211,7 @@ void PoolScheduler::release_lane(Ticket& t) {
   l.used_kv -= t.kv_tokens;
   slots_used_ -= t.slots;
   t.holds_lane_ = false;
-  running_preemptible_.erase({t.started_at, &t});
+  running_preemptible_.erase({t.started_at, t.sequence_});
 }
 
 void PoolScheduler::finish(Ticket& t, double actual, MonoNanos now) {
@@ -261,7 +269,8 @@ bool PoolScheduler::remove_queued(Ticket& t) {
 void PoolScheduler::refuse(Ticket& t, ErrorKind kind, std::string message, MonoNanos retry_after) {
   t.state = Ticket::State::kRefused;
   t.refusal = Error::internal(kind, std::move(message));
-  t.refusal.retry_after_ms = std::max<int64_t>(1, (retry_after + kNanosPerMilli - 1) / kNanosPerMilli);
+  t.refusal.retry_after_ms =
+      std::max<int64_t>(1, (retry_after + kNanosPerMilli - 1) / kNanosPerMilli);
   ++counters_.refused;
   t.notify();
 }
@@ -294,31 +303,31 @@ void PoolScheduler::arm_deadline(const std::shared_ptr<Ticket>& t) {
 
 bool PoolScheduler::preempt_for(const Ticket& reserved, MonoNanos now) {
   for (auto it = running_preemptible_.rbegin(); it != running_preemptible_.rend(); ++it) {
-    Ticket& victim = *it->second;
-    const LaneState& l = lanes_[static_cast<size_t>(victim.lane)];
-    const bool slots_ok = l.used_slots - victim.slots + reserved.slots <= l.capacity.slots;
+    const std::shared_ptr<Ticket> victim = it->second;
+    const LaneState& l = lanes_[static_cast<size_t>(victim->lane)];
+    const bool slots_ok = l.used_slots - victim->slots + reserved.slots <= l.capacity.slots;
     const bool kv_ok = l.capacity.kv_tokens == INT64_MAX ||
-                       l.used_kv - victim.kv_tokens + reserved.kv_tokens <= l.capacity.kv_tokens;
+                       l.used_kv - victim->kv_tokens + reserved.kv_tokens <= l.capacity.kv_tokens;
     if (!slots_ok || !kv_ok) continue;
-    release_lane(victim);
-    preemptible_.charge(victim.party, -victim.charged_);
-    if (victim.flex && !victim.output_started.load(std::memory_order_acquire)) {
+    release_lane(*victim);  // invalidates `it`
+    preemptible_.charge(victim->party, -victim->charged_);
+    if (victim->flex && !victim->output_started.load(std::memory_order_acquire)) {
       // Nothing reached its client yet: back in the queue, not failed.
-      victim.state = Ticket::State::kQueued;
-      ++victim.times_requeued;
+      victim->state = Ticket::State::kQueued;
+      ++victim->times_requeued;
       ++counters_.requeued;
-      victim.deadline = now + config_.max_queue;
-      // The scheduler holds no shared_ptr to a running ticket; the request re-submits it.
-      victim.notify();
+      victim->deadline = now + config_.max_queue;
+      preemptible_.push(victim->party, weight(victim->party), victim);
+      arm_deadline(victim);
     } else {
-      victim.state = Ticket::State::kPreempted;
-      victim.refusal = Error::internal(ErrorKind::kPreempted,
-                                       "This preemptible request was stopped to give its capacity "
-                                       "back to reserved work.");
-      victim.refusal.code = "preempted";
+      victim->state = Ticket::State::kPreempted;
+      victim->refusal = Error::internal(ErrorKind::kPreempted,
+                                        "This preemptible request was stopped to give its "
+                                        "capacity back to reserved work.");
+      victim->refusal.code = "preempted";
       ++counters_.preempted;
-      victim.notify();
     }
+    victim->notify();
     return true;
   }
   return false;

@@ -17,9 +17,9 @@
 #pragma once
 
 #include <deque>
+#include <map>
 #include <memory>
 #include <queue>
-#include <set>
 #include <vector>
 
 #include "sched/ticket.h"
@@ -125,7 +125,8 @@ class PoolScheduler {
   std::deque<std::shared_ptr<Ticket>> fcfs_;
   Vtc<Ticket> shared_;
   Vtc<Ticket> preemptible_;
-  std::set<std::pair<MonoNanos, Ticket*>> running_preemptible_;  // by start time
+  // Running preemptible tickets by start time (youngest last): the victims of a reclaim.
+  std::map<std::pair<MonoNanos, uint64_t>, std::shared_ptr<Ticket>> running_preemptible_;
   std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
   uint64_t next_sequence_ = 0;
   double max_estimate_ = 0;

@@ -75,7 +75,7 @@ TEST(PoolScheduler, ReservedGoesFirstEarliestDeadlineFirst) {
   s.finish(*blocker, 100, 10 * kMs);
   EXPECT_EQ(urgent->state, Ticket::State::kRunning);  // earliest deadline
   s.finish(*urgent, 100, 20 * kMs);
-  EXPECT_EQ(gold->state, Ticket::State::kRunning);    // reserved before shared
+  EXPECT_EQ(gold->state, Ticket::State::kRunning);  // reserved before shared
   s.finish(*gold, 100, 30 * kMs);
   EXPECT_EQ(shared->state, Ticket::State::kRunning);
 }
@@ -265,7 +265,7 @@ TEST(PoolScheduler, RefusesAtOnceWhatCannotStartBeforeItsDeadline) {
   auto running = ticket(kA);
   s.submit(running, 200 * kMs);
   auto waits = ticket(kA);
-  s.submit(waits, 200 * kMs);   // one ahead: about 200 ms, fine
+  s.submit(waits, 200 * kMs);  // one ahead: about 200 ms, fine
   EXPECT_EQ(waits->state, Ticket::State::kQueued);
   std::vector<std::shared_ptr<TestTicket>> more;
   std::shared_ptr<TestTicket> refused;

@@ -58,11 +58,11 @@ class Ticket {
 
  private:
   friend class PoolScheduler;
-  int reservation_ = -1;      // index of its reservation, if it was eligible
+  int reservation_ = -1;  // index of its reservation, if it was eligible
   bool holds_lane_ = false;
   bool charged_bucket_ = false;
-  double charged_ = 0;        // what was charged at dispatch (bucket and counters)
-  uint64_t sequence_ = 0;     // arrival order
+  double charged_ = 0;     // what was charged at dispatch (bucket and counters)
+  uint64_t sequence_ = 0;  // arrival order
 };
 
 }  // namespace accord

@@ -57,6 +57,39 @@ Error upstream_status_error(int status, const std::string& body, const ClientTar
   return e;
 }
 
+void mark_output(const ForwardRequest& r) {
+  if (r.output_started != nullptr) r.output_started->store(true, std::memory_order_release);
+}
+
+bool stopped(const ForwardRequest& r) {
+  return r.stop != nullptr && r.stop->is_set();
+}
+
+// While it lives, a stop closes `response`'s connection (on the request's loop, where the
+// StopSignal runs its callback), so a pending read ends at once.
+class CancelOnStop {
+ public:
+  CancelOnStop(const ForwardRequest& r, ClientResponse& response) : stop_(r.stop) {
+    if (stop_ != nullptr) stop_->on_stop = [&response] { response.cancel(); };
+  }
+  ~CancelOnStop() {
+    if (stop_ != nullptr) stop_->on_stop = nullptr;
+  }
+  CancelOnStop(const CancelOnStop&) = delete;
+  CancelOnStop& operator=(const CancelOnStop&) = delete;
+
+ private:
+  StopSignal* stop_;
+};
+
+Error preempted() {
+  Error e = Error::internal(ErrorKind::kPreempted,
+                            "This request was stopped to give its capacity back to reserved work "
+                            "(it runs on preemptible capacity).");
+  e.code = "preempted";
+  return e;
+}
+
 }  // namespace
 
 asio::awaitable<ForwardOutcome> forward_to_upstream(EndpointSet& endpoints, HttpClientPool& client,
@@ -89,6 +122,10 @@ asio::awaitable<ForwardOutcome> forward_to_upstream(EndpointSet& endpoints, Http
   uint64_t tried = 0;
   std::optional<Error> last_error;
   for (int attempt = 0; attempt <= pool.max_retries; ++attempt) {
+    if (stopped(request)) {
+      outcome.stopped = true;
+      co_return outcome;
+    }
     auto slot = co_await endpoints.acquire(tried, queue_deadline);
     if (!slot.ok()) {
       outcome.error = last_error ? *last_error : slot.error();
@@ -114,6 +151,7 @@ asio::awaitable<ForwardOutcome> forward_to_upstream(EndpointSet& endpoints, Http
       co_return outcome;
     }
     ClientResponse& response = *sent.value();
+    const CancelOnStop cancel_on_stop(request, response);
     const int status = response.status();
     if (status < 200 || status >= 300) {
       std::string error_body;
@@ -129,6 +167,7 @@ asio::awaitable<ForwardOutcome> forward_to_upstream(EndpointSet& endpoints, Http
       }
       // Relay the upstream's own OpenAI error (a 400 from vLLM names the problem) when it is one.
       outcome.status = status;
+      mark_output(request);
       HeaderLines relay = headers;
       if (const auto retry_after = response.header("retry-after"); !retry_after.empty()) {
         relay.add("retry-after", retry_after);
@@ -151,6 +190,10 @@ asio::awaitable<ForwardOutcome> forward_to_upstream(EndpointSet& endpoints, Http
     if (!body.stream) {
       std::string answer;
       auto read = co_await response.read_all(answer, kMaxResponseBytes);
+      if (!read.ok() && stopped(request)) {
+        outcome.stopped = true;
+        co_return outcome;
+      }
       if (!read.ok()) {
         endpoints.record_failure(e);
         last_error = read.take_error();
@@ -172,6 +215,7 @@ asio::awaitable<ForwardOutcome> forward_to_upstream(EndpointSet& endpoints, Http
         outcome.completion_tokens = usage->completion_tokens;
         outcome.usage_known = true;
       }
+      mark_output(request);
       if (!co_await exchange.respond(200, "application/json", answer, headers)) {
         outcome.client_gone = true;
       }
@@ -180,6 +224,7 @@ asio::awaitable<ForwardOutcome> forward_to_upstream(EndpointSet& endpoints, Http
 
     // A stream: relay each event as it arrives; keep the usage chunk for ourselves unless the
     // client asked for it.
+    mark_output(request);
     if (!co_await exchange.begin_stream(200, "text/event-stream", headers)) {
       outcome.client_gone = true;
       co_return outcome;
@@ -192,8 +237,9 @@ asio::awaitable<ForwardOutcome> forward_to_upstream(EndpointSet& endpoints, Http
       incoming.clear();
       auto more = co_await response.read_some(incoming);
       if (!more.ok()) {
-        endpoints.record_failure(e);
-        const Error err = more.take_error();
+        outcome.stopped = stopped(request);
+        if (!outcome.stopped) endpoints.record_failure(e);
+        const Error err = outcome.stopped ? preempted() : more.take_error();
         out.clear();
         append_sse_data(out, openai_error_body(err));
         co_await exchange.write_chunk(out);

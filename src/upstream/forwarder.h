@@ -13,6 +13,7 @@
 #include "http/client.h"
 #include "http/exchange.h"
 #include "openai/request_body.h"
+#include "runtime/stop_signal.h"
 #include "upstream/endpoint_set.h"
 
 namespace accord {
@@ -23,6 +24,8 @@ struct ForwardRequest {
   const Model* model = nullptr;
   const Pool* pool = nullptr;
   std::string_view request_id;
+  StopSignal* stop = nullptr;                   // set: stop at once (the slot was reclaimed)
+  std::atomic<bool>* output_started = nullptr;  // set once the first byte is written
 };
 
 struct ForwardOutcome {
@@ -35,6 +38,7 @@ struct ForwardOutcome {
   bool client_gone = false;
   int endpoint = -1;  // the endpoint that answered (last tried)
   int attempts = 0;
+  bool stopped = false;  // stopped by request.stop; nothing was written unless streaming
 };
 
 asio::awaitable<ForwardOutcome> forward_to_upstream(EndpointSet& endpoints, HttpClientPool& client,

@@ -1,0 +1,101 @@
+#include "gateway/scheduler_host.h"
+
+#include <chrono>
+
+namespace accord {
+
+void GatewayTicket::notify() {
+  // Called under the scheduler's lock: only flags and posts here.
+  if (state == State::kRunning) {
+    was_running_ = true;
+  } else if (was_running_ && (state == State::kPreempted || state == State::kQueued)) {
+    was_running_ = false;
+    stop->stopped.store(true, std::memory_order_release);
+    asio::post(executor_, [s = stop] {
+      if (s->on_stop) s->on_stop();
+    });
+  }
+  waiter_->notify();
+}
+
+SchedulerHost::SchedulerHost(SchedulerConfig config, EventLoops& loops, const Clock& clock)
+    : config_(config),
+      home_(loops.loop(0)),
+      timer_(home_),
+      clock_(clock),
+      scheduler_(std::move(config)) {}
+
+SchedulerHost::~SchedulerHost() = default;
+
+void SchedulerHost::stop() {
+  std::lock_guard lock(mu_);
+  stopped_ = true;
+  asio::post(home_, [self = shared_from_this()] { self->timer_.cancel(); });
+}
+
+asio::awaitable<void> SchedulerHost::admit(const std::shared_ptr<GatewayTicket>& ticket) {
+  {
+    std::lock_guard lock(mu_);
+    const MonoNanos now = clock_.now();
+    // A flex request put back in the queue by a reclaim is already queued: just wait again.
+    if (ticket->state == Ticket::State::kNew) scheduler_.submit(ticket, now);
+    arm_locked(now);
+  }
+  for (;;) {
+    Ticket::State state;
+    {
+      std::lock_guard lock(mu_);
+      state = ticket->state;
+    }
+    if (state != Ticket::State::kQueued) co_return;
+    co_await ticket->waiter().wait();
+  }
+}
+
+void SchedulerHost::finish(Ticket& ticket, double actual_weighted) {
+  std::lock_guard lock(mu_);
+  const MonoNanos now = clock_.now();
+  scheduler_.finish(ticket, actual_weighted, now);
+  arm_locked(now);
+}
+
+void SchedulerHost::withdraw(Ticket& ticket) {
+  std::lock_guard lock(mu_);
+  const MonoNanos now = clock_.now();
+  scheduler_.withdraw(ticket, now);
+  arm_locked(now);
+}
+
+SchedulerStats SchedulerHost::stats() {
+  std::lock_guard lock(mu_);
+  return scheduler_.stats();
+}
+
+double SchedulerHost::reservation_level(size_t i) {
+  std::lock_guard lock(mu_);
+  return scheduler_.reservation_level(i, clock_.now());
+}
+
+void SchedulerHost::arm_locked(MonoNanos now) {
+  const MonoNanos next = scheduler_.next_wakeup(now);
+  if (next >= PoolScheduler::kNever || next >= armed_for_ || stopped_) return;
+  armed_for_ = next;
+  const auto at = asio::steady_timer::time_point(std::chrono::nanoseconds(next));
+  asio::post(home_, [self = shared_from_this(), at] {
+    self->timer_.expires_at(at);
+    self->timer_.async_wait([self](error_code ec) {
+      if (!ec) self->on_timer();
+    });
+  });
+}
+
+void SchedulerHost::on_timer() {
+  std::lock_guard lock(mu_);
+  if (stopped_) return;
+  armed_for_ = PoolScheduler::kNever;
+  const MonoNanos now = clock_.now();
+  scheduler_.on_time(now);
+  arm_locked(now);
+}
+
+}  // namespace accord

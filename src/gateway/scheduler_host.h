@@ -1,0 +1,63 @@
+// SchedulerHost: a pool's PoolScheduler in real time. The scheduler itself is single-threaded
+// and clock-driven (so the simulator runs the same code); the host puts it behind one mutex per
+// pool (no global lock), arms a timer on loop 0 for its next deadline or refill, and wakes
+// waiting requests on whatever loop they run through their Waiter.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+
+#include "core/clock.h"
+#include "runtime/event_loops.h"
+#include "runtime/stop_signal.h"
+#include "runtime/waiter.h"
+#include "sched/pool_scheduler.h"
+
+namespace accord {
+
+class GatewayTicket final : public Ticket {
+ public:
+  GatewayTicket(std::shared_ptr<Waiter> waiter, asio::any_io_executor executor)
+      : waiter_(std::move(waiter)), executor_(std::move(executor)) {}
+  void notify() override;
+  Waiter& waiter() { return *waiter_; }
+  const std::shared_ptr<Waiter>& shared_waiter() const { return waiter_; }
+  std::shared_ptr<StopSignal> stop = std::make_shared<StopSignal>();
+
+ private:
+  std::shared_ptr<Waiter> waiter_;
+  asio::any_io_executor executor_;
+  bool was_running_ = false;
+};
+
+class SchedulerHost : public std::enable_shared_from_this<SchedulerHost> {
+ public:
+  SchedulerHost(SchedulerConfig config, EventLoops& loops, const Clock& clock);
+  ~SchedulerHost();
+
+  // Submits and waits until the ticket runs or is refused (state kRunning or kRefused).
+  asio::awaitable<void> admit(const std::shared_ptr<GatewayTicket>& ticket);
+  void finish(Ticket& ticket, double actual_weighted);
+  void withdraw(Ticket& ticket);
+  SchedulerStats stats();
+  const SchedulerConfig& config() const { return config_; }
+  double reservation_level(size_t i);
+  void stop();
+
+ private:
+  void arm_locked(MonoNanos now);  // REQUIRES: mu_ held
+  void on_timer();
+
+  SchedulerConfig config_;
+  asio::io_context& home_;
+  asio::steady_timer timer_;  // on home_
+  const Clock& clock_;
+  std::mutex mu_;
+  PoolScheduler scheduler_;                      // guarded by mu_
+  MonoNanos armed_for_ = PoolScheduler::kNever;  // guarded by mu_
+  bool stopped_ = false;                         // guarded by mu_
+};
+
+}  // namespace accord

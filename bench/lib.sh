@@ -29,9 +29,9 @@ cpu_ns() {
   echo "$total"
 }
 
-# CPU time (ns) of all processes except the given PIDs (for noise checks).
-other_cpu_ns() {
-  awk '/^cpu /{print ($2+$3+$4+$7+$8)*10000000}' /proc/stat
+# Busy CPU time (ns) of the whole machine, from /proc/stat (user+nice+system+irq+softirq).
+machine_cpu_ns() {
+  awk -v hz="$(getconf CLK_TCK)" '/^cpu /{printf "%.0f", ($2+$3+$4+$7+$8) * 1e9 / hz}' /proc/stat
 }
 
 # Waits until a TCP port answers (bounded).
@@ -54,10 +54,15 @@ to_us() {
     else printf "%s", v }'
 }
 
-# run_wrk CORE URL SECONDS CONNECTIONS SCRIPT → prints "requests rps p50_us p99_us non2xx errors"
+# run_wrk CORE URL SECONDS CONNECTIONS SCRIPT
+#   → prints "requests rps p50_us p99_us non2xx errors wrk_cpu_ns"
 run_wrk() {
-  local core=$1 url=$2 secs=$3 conns=$4 script=$5 out
-  out=$(taskset -c "$core" wrk -t1 -c"$conns" -d"${secs}s" --latency -s "$script" "$url" 2>&1)
+  local core=$1 url=$2 secs=$3 conns=$4 script=$5 out cpu
+  local TIMEFORMAT='%3U %3S'
+  { time taskset -c "$core" wrk -t1 -c"$conns" -d"${secs}s" --latency -s "$script" "$url" \
+      >"$BENCH_TMP/wrk.out" 2>&1; } 2>"$BENCH_TMP/wrk.time"
+  out=$(cat "$BENCH_TMP/wrk.out")
+  cpu=$(awk '{printf "%.0f", ($1 + $2) * 1e9}' "$BENCH_TMP/wrk.time")
   local reqs rps p50 p99 non2xx errors
   reqs=$(echo "$out" | awk '/requests in/ {print $1}')
   rps=$(echo "$out" | awk '/Requests\/sec/ {printf "%.0f", $2}')
@@ -65,5 +70,5 @@ run_wrk() {
   p99=$(to_us "$(echo "$out" | awk '$1=="99%" {print $2}')")
   non2xx=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
   errors=$(echo "$out" | awk '/Socket errors/ {gsub(",", ""); print $4+$6+$8+$10}')
-  echo "${reqs:-0} ${rps:-0} ${p50:-0} ${p99:-0} ${non2xx:-0} ${errors:-0}"
+  echo "${reqs:-0} ${rps:-0} ${p50:-0} ${p99:-0} ${non2xx:-0} ${errors:-0} ${cpu:-0}"
 }

@@ -49,14 +49,15 @@ asio::awaitable<void> EngineServer::handle(HttpExchange& exchange) {
         headers);
     co_return;
   }
-  const std::string request_id = request_id_from(exchange.header("x-request-id"));
+  const RequestId request_id = request_id_from(exchange.header("x-request-id"));
   headers.add("x-request-id", request_id);
   auto body = read_request_body(exchange.body(), kind);
   if (!body.ok()) {
     co_await respond_error(exchange, body.error(), headers);
     co_return;
   }
-  const std::string id = (kind == ApiKind::kChat ? "chatcmpl-" : "cmpl-") + request_id;
+  const std::string id =
+      std::string(kind == ApiKind::kChat ? "chatcmpl-" : "cmpl-") + std::string(request_id);
   ResponseMeta meta;
   meta.id = id;
   meta.model = body->model;

@@ -65,7 +65,7 @@ class LiveReplica : public std::enable_shared_from_this<LiveReplica> {
     events_.clear();
     model_.advance(now, events_);
     for (const EngineEvent& e : events_) {
-      if (auto it = waiters_.find(e.seq); it != waiters_.end()) it->second->notify();
+      if (auto it = waiters_.find(e.seq); it != waiters_.end()) Waiter::notify(it->second);
     }
     return now;
   }

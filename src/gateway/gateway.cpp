@@ -120,7 +120,16 @@ asio::awaitable<void> Gateway::serve_inference(HttpExchange& exchange, ApiKind k
   ctx.request_id = request_id_from(exchange.header("x-request-id"));
   headers.add("x-request-id", ctx.request_id);
   ctx.snapshot = store_.current();
-  co_await run_stages(exchange, ctx, headers);
+  const auto executor = co_await asio::this_coro::executor;
+  if (prepare(exchange, ctx, headers, executor)) {
+    if (ctx.ticket->state == Ticket::State::kQueued) co_await ctx.scheduler->wait(ctx.ticket);
+    if (ctx.ticket->state == Ticket::State::kRefused) {
+      ctx.error = ctx.ticket->refusal;
+    } else {
+      co_await dispatch(exchange, ctx, headers);
+    }
+  }
+  ctx.sched_class = ctx.ticket ? ctx.ticket->cls : ctx.sched_class;
   if (ctx.error && !exchange.responded()) {
     if (ctx.error->retry_after_ms >= 0) {
       headers.add("retry-after", std::to_string((ctx.error->retry_after_ms + 999) / 1000));
@@ -133,14 +142,14 @@ asio::awaitable<void> Gateway::serve_inference(HttpExchange& exchange, ApiKind k
   complete(ctx);
 }
 
-asio::awaitable<void> Gateway::run_stages(HttpExchange& exchange, RequestContext& ctx,
-                                          HeaderLines& headers) {
+bool Gateway::prepare(HttpExchange& exchange, RequestContext& ctx, HeaderLines& headers,
+                      const asio::any_io_executor& executor) {
   const Agreement& agreement = *ctx.snapshot->agreement;
   // 2. authenticate
   auto key = authenticate(*ctx.snapshot->keys, exchange.header("authorization"));
   if (!key.ok()) {
     ctx.error = key.take_error();
-    co_return;
+    return false;
   }
   ctx.key = key.value();
   ctx.party = ctx.key->party;
@@ -148,32 +157,35 @@ asio::awaitable<void> Gateway::run_stages(HttpExchange& exchange, RequestContext
   auto body = read_request_body(exchange.body(), ctx.kind);
   if (!body.ok()) {
     ctx.error = body.take_error();
-    co_return;
+    return false;
   }
   ctx.body = std::move(body.value());
   // 3. entitle
   const auto model = agreement.find_model(ctx.body.model);
   if (!model) {
     ctx.error = unknown_model(ctx.body.model);
-    co_return;
+    return false;
   }
   ctx.model = *model;
   if (Status s = entitle(agreement, ctx.party, ctx.model, clock_.wall_now()); !s.ok()) {
     ctx.error = s.take_error();
-    co_return;
+    return false;
   }
   const Model& m = agreement.models[ctx.model];
   if (Status s = check_request_against_model(ctx.body, m); !s.ok()) {
     ctx.error = s.take_error();
-    co_return;
+    return false;
   }
   ctx.pool = m.pool;
   // 4. limit
-  if (!limit(ctx, headers)) co_return;
+  if (!limit(ctx, headers)) return false;
   // 5. admit
-  if (!co_await admit(ctx)) co_return;
-  // 6. dispatch
-  co_await dispatch(exchange, ctx, headers);
+  submit(ctx, executor);
+  if (ctx.ticket->state == Ticket::State::kRefused) {
+    ctx.error = ctx.ticket->refusal;
+    return false;
+  }
+  return true;
 }
 
 bool Gateway::limit(RequestContext& ctx, HeaderLines& headers) {
@@ -221,14 +233,13 @@ bool Gateway::limit(RequestContext& ctx, HeaderLines& headers) {
   return true;
 }
 
-asio::awaitable<bool> Gateway::admit(RequestContext& ctx) {
+void Gateway::submit(RequestContext& ctx, const asio::any_io_executor& executor) {
   const Agreement& a = *ctx.snapshot->agreement;
   const Pool& pool = a.pools[ctx.pool];
   const Tier* tier = a.tier_of(ctx.party);
   const int64_t choices = ctx.kind == ApiKind::kEmbedding ? 1 : ctx.body.n;
   ctx.scheduler = ctx.snapshot->pools[ctx.pool]->scheduler;
-  auto executor = co_await asio::this_coro::executor;
-  ctx.ticket = std::make_shared<GatewayTicket>(std::make_shared<Waiter>(executor), executor);
+  ctx.ticket = std::make_shared<GatewayTicket>(executor);
   GatewayTicket& t = *ctx.ticket;
   t.party = ctx.party;
   t.model = ctx.model;
@@ -240,13 +251,8 @@ asio::awaitable<bool> Gateway::admit(RequestContext& ctx) {
   t.priority = ctx.service_tier == ServiceTier::kPriority;
   t.flex = ctx.service_tier == ServiceTier::kFlex;
   t.preemptible = t.flex || (tier != nullptr && tier->preemptible);
-  co_await ctx.scheduler->admit(ctx.ticket);
+  ctx.scheduler->submit(ctx.ticket);
   ctx.sched_class = t.cls;
-  if (t.state == Ticket::State::kRefused) {
-    ctx.error = t.refusal;
-    co_return false;
-  }
-  co_return true;
 }
 
 void Gateway::complete(RequestContext& ctx) {

@@ -24,17 +24,17 @@ class Gateway final : public HttpHandler {
   void add_observer(CompletionObserver* observer) { observers_.push_back(observer); }
 
  private:
-  asio::awaitable<void> serve_inference(HttpExchange& exchange, ApiKind kind, HeaderLines& headers);
-  asio::awaitable<void> run_stages(HttpExchange& exchange, RequestContext& ctx,
-                                   HeaderLines& headers);
-  // Stage 4 (limit) and stage 5 (admit): false when refused (ctx.error set).
+  asio::awaitable<void> serve_inference(HttpExchange& exchange, ApiKind kind,
+                                        HeaderLines& headers);
+  // Stages 1–5 up to the scheduler's decision, without suspending: false when the request
+  // ends here (ctx.error says why); otherwise its ticket is running or queued.
+  bool prepare(HttpExchange& exchange, RequestContext& ctx, HeaderLines& headers,
+               const asio::any_io_executor& executor);
   bool limit(RequestContext& ctx, HeaderLines& headers);
-  asio::awaitable<bool> admit(RequestContext& ctx);
+  void submit(RequestContext& ctx, const asio::any_io_executor& executor);
   // gateway_dispatch.cpp: stage 6, with requeue after a reclaim.
   asio::awaitable<void> dispatch(HttpExchange& exchange, RequestContext& ctx,
                                  const HeaderLines& headers);
-  asio::awaitable<bool> dispatch_once(HttpExchange& exchange, RequestContext& ctx,
-                                      const HeaderLines& headers);
   // Stage 7: reconcile the estimates, then the observers.
   void complete(RequestContext& ctx);
 

@@ -10,15 +10,68 @@ namespace accord {
 
 asio::awaitable<void> Gateway::dispatch(HttpExchange& exchange, RequestContext& ctx,
                                         const HeaderLines& headers) {
+  const Agreement& agreement = *ctx.snapshot->agreement;
+  const Model& model = agreement.models[ctx.model];
+  const Pool& pool = agreement.pools[ctx.pool];
+  PoolBackend& backend = *ctx.snapshot->pools[ctx.pool];
+  GatewayTicket& ticket = *ctx.ticket;
   for (;;) {
-    const bool stopped = co_await dispatch_once(exchange, ctx, headers);
+    ctx.dispatched_at = clock_.now();
+    bool stopped = false;
+    if (backend.engine) {
+      EngineLimits limits;
+      limits.context_window = model.context_window;
+      limits.max_output_tokens = model.max_output_tokens.value_or(0);
+      limits.embedding_dimensions = model.embedding_dimensions;
+      const std::string id = std::string(ctx.kind == ApiKind::kChat ? "chatcmpl-" : "cmpl-") +
+                             std::string(ctx.request_id);
+      ResponseMeta meta;
+      meta.id = id;
+      meta.model = model.name;
+      meta.created = ctx.wall_arrived_at / 1000;
+      meta.service_tier = to_string(ctx.service_tier);
+      EngineRun run;
+      run.waiter = ticket.shared_waiter();
+      run.stop = &ticket.stop();
+      run.output_started = &ticket.output_started;
+      run.replica = ticket.lane;
+      EngineOutcome outcome = co_await serve_with_engine(*backend.engine, exchange, ctx.body,
+                                                         limits, meta, headers, clock_, run);
+      ctx.prompt_tokens = outcome.prompt_tokens;
+      ctx.completion_tokens = outcome.completion_tokens;
+      ctx.first_token_at = outcome.first_token_at;
+      ctx.client_gone = outcome.client_gone;
+      ctx.status = outcome.status;
+      if (outcome.error) ctx.error = std::move(outcome.error);
+      stopped = outcome.stopped;
+    } else {
+      ForwardRequest request;
+      request.body = &ctx.body;
+      request.api_path = ctx.kind == ApiKind::kChat         ? "/chat/completions"
+                         : ctx.kind == ApiKind::kCompletion ? "/completions"
+                                                            : "/embeddings";
+      request.model = &model;
+      request.pool = &pool;
+      request.request_id = ctx.request_id;
+      request.stop = &ticket.stop();
+      request.output_started = &ticket.output_started;
+      ForwardOutcome outcome = co_await forward_to_upstream(*backend.endpoints, clients_.current(),
+                                                            exchange, request, headers, clock_);
+      ctx.prompt_tokens = outcome.prompt_tokens;
+      ctx.completion_tokens = outcome.completion_tokens;
+      ctx.first_token_at = outcome.first_token_at;
+      ctx.client_gone = outcome.client_gone;
+      ctx.status = outcome.status;
+      ctx.endpoint = outcome.endpoint;
+      if (outcome.error) ctx.error = std::move(outcome.error);
+      stopped = outcome.stopped;
+    }
     if (!stopped) co_return;
-    GatewayTicket& t = *ctx.ticket;
-    if (!exchange.responded() && t.state == Ticket::State::kQueued) {
-      t.stop->stopped.store(false, std::memory_order_release);  // requeued: wait again
-      co_await ctx.scheduler->admit(ctx.ticket);
-      if (t.state == Ticket::State::kRefused) {
-        ctx.error = t.refusal;
+    if (!exchange.responded() && ticket.state == Ticket::State::kQueued) {
+      ticket.stop().stopped.store(false, std::memory_order_release);  // requeued: wait again
+      co_await ctx.scheduler->wait(ctx.ticket);
+      if (ticket.state == Ticket::State::kRefused) {
+        ctx.error = ticket.refusal;
         co_return;
       }
       continue;
@@ -27,63 +80,6 @@ asio::awaitable<void> Gateway::dispatch(HttpExchange& exchange, RequestContext& 
     ctx.status = 503;
     co_return;
   }
-}
-
-asio::awaitable<bool> Gateway::dispatch_once(HttpExchange& exchange, RequestContext& ctx,
-                                             const HeaderLines& headers) {
-  const Agreement& agreement = *ctx.snapshot->agreement;
-  const Model& model = agreement.models[ctx.model];
-  const Pool& pool = agreement.pools[ctx.pool];
-  PoolBackend& backend = *ctx.snapshot->pools[ctx.pool];
-  GatewayTicket& ticket = *ctx.ticket;
-  ctx.dispatched_at = clock_.now();
-  if (backend.engine) {
-    EngineLimits limits;
-    limits.context_window = model.context_window;
-    limits.max_output_tokens = model.max_output_tokens.value_or(0);
-    limits.embedding_dimensions = model.embedding_dimensions;
-    const std::string id =
-        std::string(ctx.kind == ApiKind::kChat ? "chatcmpl-" : "cmpl-") + ctx.request_id;
-    ResponseMeta meta;
-    meta.id = id;
-    meta.model = model.name;
-    meta.created = ctx.wall_arrived_at / 1000;
-    meta.service_tier = to_string(ctx.service_tier);
-    EngineRun run;
-    run.waiter = ticket.shared_waiter();
-    run.stop = ticket.stop.get();
-    run.output_started = &ticket.output_started;
-    run.replica = ticket.lane;
-    EngineOutcome outcome = co_await serve_with_engine(*backend.engine, exchange, ctx.body, limits,
-                                                       meta, headers, clock_, run);
-    ctx.prompt_tokens = outcome.prompt_tokens;
-    ctx.completion_tokens = outcome.completion_tokens;
-    ctx.first_token_at = outcome.first_token_at;
-    ctx.client_gone = outcome.client_gone;
-    ctx.status = outcome.status;
-    if (outcome.error) ctx.error = std::move(outcome.error);
-    co_return outcome.stopped;
-  }
-  ForwardRequest request;
-  request.body = &ctx.body;
-  request.api_path = ctx.kind == ApiKind::kChat         ? "/chat/completions"
-                     : ctx.kind == ApiKind::kCompletion ? "/completions"
-                                                        : "/embeddings";
-  request.model = &model;
-  request.pool = &pool;
-  request.request_id = ctx.request_id;
-  request.stop = ticket.stop.get();
-  request.output_started = &ticket.output_started;
-  ForwardOutcome outcome = co_await forward_to_upstream(*backend.endpoints, clients_.current(),
-                                                        exchange, request, headers, clock_);
-  ctx.prompt_tokens = outcome.prompt_tokens;
-  ctx.completion_tokens = outcome.completion_tokens;
-  ctx.first_token_at = outcome.first_token_at;
-  ctx.client_gone = outcome.client_gone;
-  ctx.status = outcome.status;
-  ctx.endpoint = outcome.endpoint;
-  if (outcome.error) ctx.error = std::move(outcome.error);
-  co_return outcome.stopped;
 }
 
 }  // namespace accord

@@ -9,6 +9,7 @@
 
 #include "agreement/pricing.h"
 #include "core/error.h"
+#include "gateway/request_id.h"
 #include "gateway/scheduler_host.h"
 #include "gateway/snapshot.h"
 #include "openai/request_body.h"
@@ -17,7 +18,7 @@
 namespace accord {
 
 struct RequestContext {
-  std::string request_id;
+  RequestId request_id;
   ApiKind kind = ApiKind::kChat;
   std::shared_ptr<const Snapshot> snapshot;
   const ApiKey* key = nullptr;  // null when authentication failed

@@ -10,12 +10,12 @@ void GatewayTicket::notify() {
     was_running_ = true;
   } else if (was_running_ && (state == State::kPreempted || state == State::kQueued)) {
     was_running_ = false;
-    stop->stopped.store(true, std::memory_order_release);
-    asio::post(executor_, [s = stop] {
-      if (s->on_stop) s->on_stop();
+    stop_.stopped.store(true, std::memory_order_release);
+    asio::post(executor_, [self = shared_from_this()] {
+      if (self->stop_.on_stop) self->stop_.on_stop();
     });
   }
-  waiter_->notify();
+  Waiter::notify(shared_waiter());
 }
 
 SchedulerHost::SchedulerHost(SchedulerConfig config, EventLoops& loops, const Clock& clock)
@@ -33,21 +33,20 @@ void SchedulerHost::stop() {
   asio::post(home_, [self = shared_from_this()] { self->timer_.cancel(); });
 }
 
-asio::awaitable<void> SchedulerHost::admit(const std::shared_ptr<GatewayTicket>& ticket) {
-  {
-    std::lock_guard lock(mu_);
-    const MonoNanos now = clock_.now();
-    // A flex request put back in the queue by a reclaim is already queued: just wait again.
-    if (ticket->state == Ticket::State::kNew) scheduler_.submit(ticket, now);
-    arm_locked(now);
-  }
+bool SchedulerHost::submit(const std::shared_ptr<GatewayTicket>& ticket) {
+  std::lock_guard lock(mu_);
+  const MonoNanos now = clock_.now();
+  scheduler_.submit(ticket, now);
+  arm_locked(now);
+  return ticket->state == Ticket::State::kQueued;
+}
+
+asio::awaitable<void> SchedulerHost::wait(const std::shared_ptr<GatewayTicket>& ticket) {
   for (;;) {
-    Ticket::State state;
     {
       std::lock_guard lock(mu_);
-      state = ticket->state;
+      if (ticket->state != Ticket::State::kQueued) co_return;
     }
-    if (state != Ticket::State::kQueued) co_return;
     co_await ticket->waiter().wait();
   }
 }

@@ -17,18 +17,21 @@
 
 namespace accord {
 
-class GatewayTicket final : public Ticket {
+// A ticket of the gateway: wakes its request through its waiter, and stops the request's work
+// when its slot is reclaimed. Waiter and stop signal live inside it (one allocation).
+class GatewayTicket final : public Ticket, public std::enable_shared_from_this<GatewayTicket> {
  public:
-  GatewayTicket(std::shared_ptr<Waiter> waiter, asio::any_io_executor executor)
-      : waiter_(std::move(waiter)), executor_(std::move(executor)) {}
+  explicit GatewayTicket(const asio::any_io_executor& executor)
+      : executor_(executor), waiter_(executor) {}
   void notify() override;
-  Waiter& waiter() { return *waiter_; }
-  const std::shared_ptr<Waiter>& shared_waiter() const { return waiter_; }
-  std::shared_ptr<StopSignal> stop = std::make_shared<StopSignal>();
+  Waiter& waiter() { return waiter_; }
+  std::shared_ptr<Waiter> shared_waiter() { return {shared_from_this(), &waiter_}; }
+  StopSignal& stop() { return stop_; }
 
  private:
-  std::shared_ptr<Waiter> waiter_;
   asio::any_io_executor executor_;
+  Waiter waiter_;
+  StopSignal stop_;
   bool was_running_ = false;
 };
 
@@ -37,8 +40,10 @@ class SchedulerHost : public std::enable_shared_from_this<SchedulerHost> {
   SchedulerHost(SchedulerConfig config, EventLoops& loops, const Clock& clock);
   ~SchedulerHost();
 
-  // Submits and waits until the ticket runs or is refused (state kRunning or kRefused).
-  asio::awaitable<void> admit(const std::shared_ptr<GatewayTicket>& ticket);
+  // Submits the ticket: true when it is queued and must wait().
+  bool submit(const std::shared_ptr<GatewayTicket>& ticket);
+  // Waits until a queued ticket runs or is refused (state kRunning or kRefused).
+  asio::awaitable<void> wait(const std::shared_ptr<GatewayTicket>& ticket);
   void finish(Ticket& ticket, double actual_weighted);
   void withdraw(Ticket& ticket);
   SchedulerStats stats();

@@ -32,37 +32,46 @@ Error upstream_error(std::string message, bool retryable) {
   return Error::upstream(ErrorKind::kUpstreamError, std::move(message), retryable);
 }
 
-// Writes the response head's fields and the body pieces into the connection's buffers.
-class ResponseParser final : public bhttp::basic_parser<false> {
- public:
-  int status = 0;
-  std::string header_text;
+// The header fields of one response, kept in buffers the connection reuses.
+struct HeaderStore {
+  std::string text;
   struct Field {
     uint32_t name_at, name_len, value_at, value_len;
   };
   std::vector<Field> fields;
-  std::string* sink = nullptr;
 
-  std::string_view header(std::string_view name) const {
+  void clear() {
+    text.clear();
+    fields.clear();
+  }
+  std::string_view get(std::string_view name) const {
     for (const Field& f : fields) {
-      if (iequals(std::string_view(header_text).substr(f.name_at, f.name_len), name)) {
-        return std::string_view(header_text).substr(f.value_at, f.value_len);
+      if (iequals(std::string_view(text).substr(f.name_at, f.name_len), name)) {
+        return std::string_view(text).substr(f.value_at, f.value_len);
       }
     }
     return {};
   }
+};
+
+// Writes the response head's fields and the body pieces into the connection's buffers.
+class ResponseParser final : public bhttp::basic_parser<false> {
+ public:
+  explicit ResponseParser(HeaderStore& headers) : headers_(headers) {}
+  int status = 0;
+  std::string* sink = nullptr;
 
  private:
   using string_view = beast::string_view;
   void on_request_impl(bhttp::verb, string_view, string_view, int, error_code&) override {}
   void on_response_impl(int code, string_view, int, error_code&) override { status = code; }
   void on_field_impl(bhttp::field, string_view name, string_view value, error_code&) override {
-    const auto at = static_cast<uint32_t>(header_text.size());
-    header_text.append(name.data(), name.size());
-    header_text.append(value.data(), value.size());
-    fields.push_back({at, static_cast<uint32_t>(name.size()),
-                      at + static_cast<uint32_t>(name.size()),
-                      static_cast<uint32_t>(value.size())});
+    const auto at = static_cast<uint32_t>(headers_.text.size());
+    headers_.text.append(name.data(), name.size());
+    headers_.text.append(value.data(), value.size());
+    headers_.fields.push_back({at, static_cast<uint32_t>(name.size()),
+                               at + static_cast<uint32_t>(name.size()),
+                               static_cast<uint32_t>(value.size())});
   }
   void on_header_impl(error_code&) override {}
   void on_body_init_impl(boost::optional<std::uint64_t> const&, error_code&) override {}
@@ -76,6 +85,8 @@ class ResponseParser final : public bhttp::basic_parser<false> {
     return s.size();
   }
   void on_finish_impl(error_code&) override {}
+
+  HeaderStore& headers_;
 };
 
 }  // namespace
@@ -104,6 +115,8 @@ class ClientConnection final : public DeadlineSweeper::Entry {
   DeadlineSweeper& sweeper_;
   std::string key;  // "host:port"
   beast::flat_buffer buffer;
+  HeaderStore headers;
+  std::string body;  // reused by ClientResponse::buffer()
   std::optional<ResponseParser> parser;
   ClientTimeouts timeouts;
   bool timed_out = false;
@@ -162,7 +175,7 @@ asio::awaitable<Result<std::unique_ptr<ClientConnection>>> HttpClientPool::conne
   co_return connection;
 }
 
-asio::awaitable<Result<std::unique_ptr<ClientResponse>>> HttpClientPool::send(
+asio::awaitable<Result<ClientResponse>> HttpClientPool::send(
     const ClientTarget& target, std::string_view head, std::string_view body,
     const ClientTimeouts& timeouts) {
   impl_->max_idle[target.host_header] = target.max_idle;
@@ -184,7 +197,8 @@ asio::awaitable<Result<std::unique_ptr<ClientResponse>>> HttpClientPool::send(
     }
     connection->timeouts = timeouts;
     connection->timed_out = false;
-    connection->parser.emplace();
+    connection->headers.clear();
+    connection->parser.emplace(connection->headers);
     // Not boost::none: Beast 1.74 compares a Content-Length with it as `len > none`, always true.
     connection->parser->body_limit(std::numeric_limits<std::uint64_t>::max());
     connection->parser->header_limit(64 * 1024);
@@ -198,7 +212,10 @@ asio::awaitable<Result<std::unique_ptr<ClientResponse>>> HttpClientPool::send(
                                         use_ec(ec));
     }
     connection->clear_deadline();
-    if (!ec) co_return std::make_unique<ClientResponse>(std::move(connection), *this);
+    if (!ec) {
+      connection->body.clear();
+      co_return ClientResponse(std::move(connection), *this);
+    }
     // A kept-alive connection the server has closed meanwhile: once more on a new one.
     if (reused && attempt == 0 && !connection->timed_out &&
         (ec == asio::error::eof || ec == bhttp::error::end_of_stream ||
@@ -221,27 +238,33 @@ void HttpClientPool::give_back(std::unique_ptr<ClientConnection> connection) {
   if (list.size() >= impl_->max_idle[connection->key]) return;  // closed by its destructor
   connection->parser.reset();
   if (connection->buffer.capacity() > 16 * 1024) connection->buffer.shrink_to_fit();
+  if (connection->body.capacity() > 64 * 1024) std::string().swap(connection->body);
   connection->set_deadline(after_ms(kIdleConnectionMs));
   list.push_back(std::move(connection));
 }
 
 ClientResponse::ClientResponse(std::unique_ptr<ClientConnection> connection, HttpClientPool& pool)
-    : connection_(std::move(connection)), pool_(pool) {}
+    : connection_(std::move(connection)), pool_(&pool) {}
+
+ClientResponse::ClientResponse(ClientResponse&& other) noexcept
+    : connection_(std::move(other.connection_)), pool_(other.pool_) {}
 
 ClientResponse::~ClientResponse() {
   if (connection_ && connection_->socket.is_open() && connection_->parser &&
       connection_->parser->is_done() && connection_->parser->keep_alive() &&
       connection_->buffer.size() == 0) {
-    pool_.give_back(std::move(connection_));
+    pool_->give_back(std::move(connection_));
   }
 }
+
+std::string& ClientResponse::buffer() { return connection_->body; }
 
 int ClientResponse::status() const {
   return connection_->parser->status;
 }
 
 std::string_view ClientResponse::header(std::string_view name) const {
-  return connection_->parser->header(name);
+  return connection_->headers.get(name);
 }
 
 bool ClientResponse::body_complete() const {
@@ -280,15 +303,36 @@ asio::awaitable<Result<bool>> ClientResponse::read_some(std::string& out) {
 }
 
 asio::awaitable<Status> ClientResponse::read_all(std::string& out, size_t limit) {
-  for (;;) {
-    auto more = co_await read_some(out);
-    if (!more.ok()) co_return more.take_error();
+  // Its own loop rather than read_some(): one coroutine frame less per response.
+  ClientConnection& c = *connection_;
+  ResponseParser& parser = *c.parser;
+  parser.sink = &out;
+  while (!parser.is_done()) {
+    error_code ec;
+    c.set_deadline(after_ms(c.timeouts.idle_ms));
+    co_await bhttp::async_read_some(c.socket, c.buffer, parser, use_ec(ec));
+    c.clear_deadline();
+    if (ec == bhttp::error::need_buffer) continue;
+    if (ec) {
+      parser.sink = nullptr;
+      c.close();
+      if (c.timed_out) {
+        co_return Error::upstream(ErrorKind::kUpstreamTimeout,
+                                  fmt::format("{} sent nothing for {} ms", c.key,
+                                              c.timeouts.idle_ms),
+                                  false);
+      }
+      co_return upstream_error(fmt::format("{} broke off the response: {}", c.key, ec.message()),
+                               false);
+    }
     if (out.size() > limit) {
-      connection_->close();
+      parser.sink = nullptr;
+      c.close();
       co_return upstream_error(fmt::format("the response exceeds {} bytes", limit), false);
     }
-    if (!more.value()) co_return Status();
   }
+  parser.sink = nullptr;
+  co_return Status();
 }
 
 }  // namespace accord

@@ -37,6 +37,8 @@ class ClientResponse {
  public:
   ClientResponse(std::unique_ptr<ClientConnection> connection, class HttpClientPool& pool);
   ~ClientResponse();
+  ClientResponse(ClientResponse&& other) noexcept;
+  ClientResponse& operator=(ClientResponse&&) = delete;
   ClientResponse(const ClientResponse&) = delete;
   ClientResponse& operator=(const ClientResponse&) = delete;
 
@@ -46,13 +48,16 @@ class ClientResponse {
   asio::awaitable<Result<bool>> read_some(std::string& out);
   // Appends the whole body (up to `limit` bytes) to `out`.
   asio::awaitable<Status> read_all(std::string& out, size_t limit);
+  // A buffer owned by the connection and reused from response to response (cleared on send):
+  // read into it to avoid an allocation per response.
+  std::string& buffer();
   bool body_complete() const;
   // Closes the connection now (the request was stopped); pending reads fail.
   void cancel();
 
  private:
   std::unique_ptr<ClientConnection> connection_;
-  HttpClientPool& pool_;
+  HttpClientPool* pool_;
 };
 
 class HttpClientPool {
@@ -64,7 +69,7 @@ class HttpClientPool {
   // response head. A pooled connection that turns out to be closed is replaced once,
   // transparently. Errors are kUpstreamError / kUpstreamTimeout, with `retryable` set when the
   // upstream cannot have acted on the request (it was never connected).
-  asio::awaitable<Result<std::unique_ptr<ClientResponse>>> send(const ClientTarget& target,
+  asio::awaitable<Result<ClientResponse>> send(const ClientTarget& target,
                                                                 std::string_view head,
                                                                 std::string_view body,
                                                                 const ClientTimeouts& timeouts);

@@ -16,20 +16,48 @@ namespace accord {
 // gateway/request_body.cpp checks the two agree).
 constexpr size_t kJsonPadding = 64;
 
-// Headers beyond Content-Type/Content-Length, preformatted as "Name: value\r\n" lines.
+// Headers beyond Content-Type/Content-Length, preformatted as "Name: value\r\n" lines. The
+// first few hundred bytes live inline (no allocation for the usual handful of headers).
 class HeaderLines {
  public:
-  void add(std::string_view name, std::string_view value) {
-    text_.append(name);
-    text_.append(": ");
-    text_.append(value);
-    text_.append("\r\n");
+  HeaderLines() = default;
+  HeaderLines(const HeaderLines& other) { append(other.text()); }
+  HeaderLines& operator=(const HeaderLines& other) {
+    if (this != &other) {
+      clear();
+      append(other.text());
+    }
+    return *this;
   }
-  void clear() { text_.clear(); }
-  const std::string& text() const { return text_; }
+
+  void add(std::string_view name, std::string_view value) {
+    append(name);
+    append(": ");
+    append(value);
+    append("\r\n");
+  }
+  void clear() {
+    size_ = 0;
+    overflow_.clear();
+  }
+  std::string_view text() const {
+    return overflow_.empty() ? std::string_view(inline_, size_) : std::string_view(overflow_);
+  }
 
  private:
-  std::string text_;
+  void append(std::string_view s) {
+    if (overflow_.empty() && size_ + s.size() <= sizeof inline_) {
+      s.copy(inline_ + size_, s.size());
+      size_ += s.size();
+      return;
+    }
+    if (overflow_.empty()) overflow_.assign(inline_, size_);
+    overflow_.append(s);
+  }
+
+  char inline_[384];
+  size_t size_ = 0;
+  std::string overflow_;
 };
 
 class HttpExchange {

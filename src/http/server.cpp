@@ -41,6 +41,7 @@ bool has_token(std::string_view value, std::string_view token) {
 }
 
 constexpr size_t kMaxIdleBufferBytes = 16 * 1024;
+constexpr size_t kIdleReadBytes = 4096;
 constexpr MonoNanos kSweepPeriodNs = 250 * kNanosPerMilli;
 
 }  // namespace
@@ -157,7 +158,10 @@ asio::awaitable<void> Connection::run() {
       phase_ = Phase::kIdle;
       set_deadline_in(first ? limits.header_timeout_ms : limits.idle_timeout_ms);
       if (buffer_.capacity() > kMaxIdleBufferBytes) buffer_.shrink_to_fit();
-      co_await socket_.async_wait(tcp::socket::wait_read, use_ec(ec));
+      // A read, not async_wait: Asio re-arms epoll (a syscall) for every wait, while a read
+      // after one that drained the socket just waits for the next edge.
+      const size_t n = co_await socket_.async_read_some(buffer_.prepare(kIdleReadBytes), use_ec(ec));
+      buffer_.commit(n);
       if (ec || !socket_.is_open()) break;
     }
     first = false;
@@ -289,7 +293,16 @@ asio::awaitable<bool> Connection::respond(int status, std::string_view content_t
   const auto end = std::to_chars(digits, digits + sizeof digits, body.size()).ptr;
   head_.append(digits, end);
   head_.append("\r\n\r\n");
-  co_return co_await write_buffers(head_, body);
+  // Written here rather than through write_buffers(): one coroutine frame less per response.
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_.data(), head_.size()),
+                                                  asio::buffer(body.data(), body.size())};
+  error_code ec;
+  co_await asio::async_write(socket_, buffers, use_ec(ec));
+  if (ec) {
+    close_socket();
+    co_return false;
+  }
+  co_return true;
 }
 
 asio::awaitable<bool> Connection::begin_stream(int status, std::string_view content_type,

@@ -12,9 +12,9 @@ asio::awaitable<void> Waiter::wait_until(MonoNanos deadline) {
   take_notification();
 }
 
-void Waiter::notify() {
-  notified_.store(true, std::memory_order_release);
-  asio::post(timer_.get_executor(), [self = shared_from_this()] { self->timer_.cancel(); });
+void Waiter::notify(const std::shared_ptr<Waiter>& waiter) {
+  waiter->notified_.store(true, std::memory_order_release);
+  asio::post(waiter->timer_.get_executor(), [self = waiter] { self->timer_.cancel(); });
 }
 
 }  // namespace accord

@@ -12,7 +12,7 @@
 
 namespace accord {
 
-class Waiter : public std::enable_shared_from_this<Waiter> {
+class Waiter {
  public:
   // `executor`: the loop of the coroutine that will wait.
   explicit Waiter(const asio::any_io_executor& executor) : timer_(executor) {}
@@ -22,8 +22,9 @@ class Waiter : public std::enable_shared_from_this<Waiter> {
   asio::awaitable<void> wait_until(MonoNanos deadline);
   asio::awaitable<void> wait() { return wait_until(kForever); }
 
-  // Any thread.
-  void notify();
+  // Any thread. `waiter` keeps it alive until the wake-up has run on its loop (it may be an
+  // aliasing pointer into whatever owns the waiter).
+  static void notify(const std::shared_ptr<Waiter>& waiter);
   // Own loop: consumes a pending notification, if any.
   bool take_notification() { return notified_.exchange(false, std::memory_order_acq_rel); }
 

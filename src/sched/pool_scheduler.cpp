@@ -82,9 +82,13 @@ void PoolScheduler::submit(const std::shared_ptr<Ticket>& t, MonoNanos now) {
       r.bucket.set_depth(std::max(r.spec.tokens_per_s * r.spec.burst_s, 2 * max_estimate_));
     }
   }
+  submitting_ = t.get();
   enqueue(t, now);
   dispatch(now);
-  if (t->state != Ticket::State::kQueued) return;
+  if (t->state != Ticket::State::kQueued) {
+    submitting_ = nullptr;
+    return;
+  }
   if (t->cls != SchedClass::kReserved || config_.fcfs) {
     const MonoNanos wait = expected_wait(*t);
     if (now + wait > t->deadline) {
@@ -94,9 +98,11 @@ void PoolScheduler::submit(const std::shared_ptr<Ticket>& t, MonoNanos now) {
                          "than its limit of {} ms.",
                          wait / kNanosPerMilli, (t->deadline - now) / kNanosPerMilli),
              wait - (t->deadline - now));
+      submitting_ = nullptr;
       return;
     }
   }
+  submitting_ = nullptr;
   arm_deadline(t);
 }
 
@@ -121,8 +127,23 @@ void PoolScheduler::enqueue(const std::shared_ptr<Ticket>& t, MonoNanos now) {
     priority_.push_back(t);
   } else {
     t->cls = SchedClass::kShared;
+    // Nobody waits and there is room: start it at once, charged as VTC would have charged it.
+    if (shared_.empty() && priority_.empty() && !reserved_waiting()) {
+      if (const int lane = fitting_lane(*t, config_.headroom_slots); lane >= 0) {
+        shared_.serve_now(t->party, weight(t->party), t->weighted_estimate);
+        start(t, lane, now);
+        return;
+      }
+    }
     shared_.push(t->party, weight(t->party), t);
   }
+}
+
+bool PoolScheduler::reserved_waiting() const {
+  for (const ReservationState& r : reservations_) {
+    if (!r.queue.empty()) return true;
+  }
+  return false;
 }
 
 void PoolScheduler::dispatch(MonoNanos now) {
@@ -201,7 +222,7 @@ void PoolScheduler::start(const std::shared_ptr<Ticket>& t, int lane, MonoNanos 
   if (t->cls == SchedClass::kPreemptible)
     running_preemptible_.emplace(std::make_pair(now, t->sequence_), t);
   ++counters_.dispatched;
-  t->notify();
+  if (t.get() != submitting_) t->notify();
 }
 
 void PoolScheduler::release_lane(Ticket& t) {
@@ -272,7 +293,7 @@ void PoolScheduler::refuse(Ticket& t, ErrorKind kind, std::string message, MonoN
   t.refusal.retry_after_ms =
       std::max<int64_t>(1, (retry_after + kNanosPerMilli - 1) / kNanosPerMilli);
   ++counters_.refused;
-  t.notify();
+  if (&t != submitting_) t.notify();
 }
 
 MonoNanos PoolScheduler::expected_wait(const Ticket& t) const {

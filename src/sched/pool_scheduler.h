@@ -105,6 +105,7 @@ class PoolScheduler {
   double weight(PartyId party) const;
   int fitting_lane(const Ticket& t, int ignore_headroom_slots) const;
   void enqueue(const std::shared_ptr<Ticket>& t, MonoNanos now);
+  bool reserved_waiting() const;
   void dispatch(MonoNanos now);
   bool dispatch_one(MonoNanos now);
   void start(const std::shared_ptr<Ticket>& t, int lane, MonoNanos now);
@@ -129,6 +130,7 @@ class PoolScheduler {
   std::map<std::pair<MonoNanos, uint64_t>, std::shared_ptr<Ticket>> running_preemptible_;
   std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
   uint64_t next_sequence_ = 0;
+  const Ticket* submitting_ = nullptr;  // not notified: its submitter reads the state on return
   double max_estimate_ = 0;
   double mean_hold_ns_ = 0;  // EWMA of how long a request holds a slot
   SchedulerStats counters_;

@@ -53,6 +53,16 @@ class Vtc {
     return item;
   }
 
+  // Serves `party` at once, without queueing (nobody waits): lifts it like an arrival, charges
+  // `cost`. REQUIRES: the party has nothing queued.
+  void serve_now(int32_t party, double weight, double cost) {
+    Party& p = parties_[party];
+    p.weight = weight;
+    const double floor = active_.empty() ? last_served_counter_ : active_.begin()->first;
+    p.counter = std::max(p.counter, floor) + cost / p.weight;
+    last_served_counter_ = p.counter;
+  }
+
   // Adjusts a party's counter by the difference between estimate and real use.
   void charge(int32_t party, double cost) {
     auto it = parties_.find(party);

@@ -109,7 +109,7 @@ void EndpointSet::release(int i) {
     next = std::move(waiting_.front());
     waiting_.pop_front();
   }
-  next->notify();
+  Waiter::notify(next);
 }
 
 void EndpointSet::record_success(int i) {

@@ -126,12 +126,15 @@ asio::awaitable<ForwardOutcome> forward_to_upstream(EndpointSet& endpoints, Http
       outcome.stopped = true;
       co_return outcome;
     }
-    auto slot = co_await endpoints.acquire(tried, queue_deadline);
-    if (!slot.ok()) {
-      outcome.error = last_error ? *last_error : slot.error();
-      co_return outcome;
+    int e = endpoints.try_acquire(tried);  // the usual case: no waiting, no coroutine frame
+    if (e < 0) {
+      auto slot = co_await endpoints.acquire(tried, queue_deadline);
+      if (!slot.ok()) {
+        outcome.error = last_error ? *last_error : slot.error();
+        co_return outcome;
+      }
+      e = slot.value();
     }
-    const int e = slot.value();
     outcome.endpoint = e;
     outcome.attempts = attempt + 1;
     tried |= e < 64 ? uint64_t{1} << e : 0;
@@ -150,7 +153,7 @@ asio::awaitable<ForwardOutcome> forward_to_upstream(EndpointSet& endpoints, Http
       outcome.error = last_error;
       co_return outcome;
     }
-    ClientResponse& response = *sent.value();
+    ClientResponse& response = sent.value();
     const CancelOnStop cancel_on_stop(request, response);
     const int status = response.status();
     if (status < 200 || status >= 300) {
@@ -188,7 +191,7 @@ asio::awaitable<ForwardOutcome> forward_to_upstream(EndpointSet& endpoints, Http
     }
 
     if (!body.stream) {
-      std::string answer;
+      std::string& answer = response.buffer();
       auto read = co_await response.read_all(answer, kMaxResponseBytes);
       if (!read.ok() && stopped(request)) {
         outcome.stopped = true;

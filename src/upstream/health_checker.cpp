@@ -40,8 +40,8 @@ asio::awaitable<void> HealthChecker::run() {
         bool ok = false;
         if (response.ok()) {
           std::string body;
-          auto read = co_await response.value()->read_all(body, 1 << 20);
-          ok = read.ok() && response.value()->status() < 500;
+          auto read = co_await response.value().read_all(body, 1 << 20);
+          ok = read.ok() && response.value().status() < 500;
         }
         if (ok) {
           set->record_success(e);

@@ -5,11 +5,10 @@
 namespace accord {
 
 void GatewayTicket::notify() {
-  // Called under the scheduler's lock: only flags and posts here.
-  if (state == State::kRunning) {
-    was_running_ = true;
-  } else if (was_running_ && (state == State::kPreempted || state == State::kQueued)) {
-    was_running_ = false;
+  // Called under the scheduler's lock: only flags and posts here. A queued ticket is notified only
+  // when it starts or is refused, so a notification that finds it preempted, or queued again,
+  // means its running work must stop.
+  if (state == State::kPreempted || state == State::kQueued) {
     stop_.stopped.store(true, std::memory_order_release);
     asio::post(executor_, [self = shared_from_this()] {
       if (self->stop_.on_stop) self->stop_.on_stop();

@@ -32,7 +32,6 @@ class GatewayTicket final : public Ticket, public std::enable_shared_from_this<G
   asio::any_io_executor executor_;
   Waiter waiter_;
   StopSignal stop_;
-  bool was_running_ = false;
 };
 
 class SchedulerHost : public std::enable_shared_from_this<SchedulerHost> {

@@ -180,6 +180,10 @@ Result<LimitLease> admit_limits(const LimitState& state, const LimitRequest& r,
     }
     if (s->rpm) {
       const Gcra::Decision d = s->rpm->try_take(r.now, 1);
+      if (headers != nullptr && (!headers->requests || d.remaining < headers->requests->remaining)) {
+        headers->requests = d;
+        headers->requests_limit = s->rpm->limit();
+      }
       if (!d.allowed) {
         undo(s, took_concurrent, false, false, false);
         Error e = Error::client(ErrorKind::kRateLimited,
@@ -197,6 +201,10 @@ Result<LimitLease> admit_limits(const LimitState& state, const LimitRequest& r,
     }
     if (s->tpm) {
       const Gcra::Decision d = s->tpm->try_take(r.now, r.estimated_tokens);
+      if (headers != nullptr && (!headers->tokens || d.remaining < headers->tokens->remaining)) {
+        headers->tokens = d;
+        headers->tokens_limit = s->tpm->limit();
+      }
       if (!d.allowed) {
         undo(s, took_concurrent, s->rpm != nullptr, false, false);
         Error e = Error::client(
@@ -212,10 +220,6 @@ Result<LimitLease> admit_limits(const LimitState& state, const LimitRequest& r,
                               seconds(d.retry_after)));
         e.retry_after_ms = (d.retry_after + kNanosPerMilli - 1) / kNanosPerMilli;
         return refuse(std::move(e));
-      }
-      if (headers != nullptr && (!headers->tokens || d.remaining < headers->tokens->remaining)) {
-        headers->tokens = d;
-        headers->tokens_limit = s->tpm->limit();
       }
     }
     if (s->budget) {

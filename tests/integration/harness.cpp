@@ -313,6 +313,12 @@ std::string HttpConnection::next_sse_data(int timeout_ms) {
   }
 }
 
+bool HttpConnection::readable(int timeout_ms) {
+  if (!buffer_.empty()) return true;
+  pollfd p{fd_, POLLIN, 0};
+  return poll(&p, 1, timeout_ms) > 0;
+}
+
 bool HttpConnection::closed_by_peer(int timeout_ms) {
   const int64_t deadline = now_ms() + timeout_ms;
   while (now_ms() < deadline) {

@@ -86,6 +86,8 @@ class HttpConnection {
   // Streaming: reads the head only, then SSE events one at a time ("" at the end).
   HttpResponse read_head(int timeout_ms = 20'000);
   std::string next_sse_data(int timeout_ms = 20'000);
+  // True if bytes (or the end) are waiting to be read within timeout_ms.
+  bool readable(int timeout_ms);
   // True if the server closed the connection (reads EOF) within timeout_ms.
   bool closed_by_peer(int timeout_ms = 20'000);
 

@@ -6,8 +6,8 @@
 //   accord-loadgen --url http://127.0.0.1:8080 --model m --duration 60
 //       --party copilot:KEY:12 --party acme:KEY:50 [--party NAME:KEY:RATE:SERVICE_TIER]
 //       [--prompt-bytes 400] [--max-tokens 32] [--output-weight 3] [--json out.json]
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -58,7 +58,10 @@ double percentile(std::vector<double> v, double p) {
 class LoadGenerator {
  public:
   LoadGenerator(asio::io_context& io, Options o, std::vector<PartyLoad>& parties)
-      : io_(io), o_(std::move(o)), parties_(parties), sweeper_(io, 50 * kNanosPerMilli),
+      : io_(io),
+        o_(std::move(o)),
+        parties_(parties),
+        sweeper_(io, 50 * kNanosPerMilli),
         client_(io, sweeper_) {
     const std::string rest = o_.url.substr(o_.url.find("//") + 2);
     target_.host = rest.substr(0, rest.find(':'));
@@ -232,8 +235,8 @@ int main(int argc, char** argv) {
   gen.start();
   while (!gen.done()) io.run_for(std::chrono::milliseconds(100));
 
-  fmt::print("{:<10} {:>6} {:>6} {:>6} {:>6} {:>6} {:>10} {:>10} {:>10}\n", "party", "sent",
-             "ok", "429", "preempt", "errors", "wtok/s", "ttft p50", "ttft p99");
+  fmt::print("{:<10} {:>6} {:>6} {:>6} {:>6} {:>6} {:>10} {:>10} {:>10}\n", "party", "sent", "ok",
+             "429", "preempt", "errors", "wtok/s", "ttft p50", "ttft p99");
   std::string json;
   JsonWriter w(json);
   w.begin_object().key("parties").begin_array();
@@ -242,8 +245,8 @@ int main(int argc, char** argv) {
                              o.output_weight * static_cast<double>(p.completion_tokens)) /
                             o.duration_s;
     fmt::print("{:<10} {:>6} {:>6} {:>6} {:>6} {:>6} {:>10.0f} {:>8.0f}ms {:>8.0f}ms\n", p.name,
-               p.sent, p.ok, p.refused, p.preempted, p.errors, weighted,
-               percentile(p.ttft_ms, 50), percentile(p.ttft_ms, 99));
+               p.sent, p.ok, p.refused, p.preempted, p.errors, weighted, percentile(p.ttft_ms, 50),
+               percentile(p.ttft_ms, 99));
     w.begin_object();
     w.field("party", p.name).field("sent", p.sent).field("ok", p.ok);
     w.field("refused", p.refused).field("preempted", p.preempted).field("errors", p.errors);

@@ -24,8 +24,7 @@ class Gateway final : public HttpHandler {
   void add_observer(CompletionObserver* observer) { observers_.push_back(observer); }
 
  private:
-  asio::awaitable<void> serve_inference(HttpExchange& exchange, ApiKind kind,
-                                        HeaderLines& headers);
+  asio::awaitable<void> serve_inference(HttpExchange& exchange, ApiKind kind, HeaderLines& headers);
   // Stages 1–5 up to the scheduler's decision, without suspending: false when the request
   // ends here (ctx.error says why); otherwise its ticket is running or queued.
   bool prepare(HttpExchange& exchange, RequestContext& ctx, HeaderLines& headers,

@@ -13,7 +13,8 @@ class RequestId {
  public:
   static constexpr size_t kMaxSize = 128;
   RequestId() = default;
-  explicit RequestId(std::string_view s) : size_(static_cast<uint8_t>(std::min(s.size(), kMaxSize))) {
+  explicit RequestId(std::string_view s)
+      : size_(static_cast<uint8_t>(std::min(s.size(), kMaxSize))) {
     s.copy(data_, size_);
   }
   std::string_view view() const { return {data_, size_}; }

@@ -175,9 +175,10 @@ asio::awaitable<Result<std::unique_ptr<ClientConnection>>> HttpClientPool::conne
   co_return connection;
 }
 
-asio::awaitable<Result<ClientResponse>> HttpClientPool::send(
-    const ClientTarget& target, std::string_view head, std::string_view body,
-    const ClientTimeouts& timeouts) {
+asio::awaitable<Result<ClientResponse>> HttpClientPool::send(const ClientTarget& target,
+                                                             std::string_view head,
+                                                             std::string_view body,
+                                                             const ClientTimeouts& timeouts) {
   impl_->max_idle[target.host_header] = target.max_idle;
   for (int attempt = 0;; ++attempt) {
     std::unique_ptr<ClientConnection> connection;
@@ -257,7 +258,9 @@ ClientResponse::~ClientResponse() {
   }
 }
 
-std::string& ClientResponse::buffer() { return connection_->body; }
+std::string& ClientResponse::buffer() {
+  return connection_->body;
+}
 
 int ClientResponse::status() const {
   return connection_->parser->status;
@@ -317,10 +320,9 @@ asio::awaitable<Status> ClientResponse::read_all(std::string& out, size_t limit)
       parser.sink = nullptr;
       c.close();
       if (c.timed_out) {
-        co_return Error::upstream(ErrorKind::kUpstreamTimeout,
-                                  fmt::format("{} sent nothing for {} ms", c.key,
-                                              c.timeouts.idle_ms),
-                                  false);
+        co_return Error::upstream(
+            ErrorKind::kUpstreamTimeout,
+            fmt::format("{} sent nothing for {} ms", c.key, c.timeouts.idle_ms), false);
       }
       co_return upstream_error(fmt::format("{} broke off the response: {}", c.key, ec.message()),
                                false);

@@ -69,10 +69,9 @@ class HttpClientPool {
   // response head. A pooled connection that turns out to be closed is replaced once,
   // transparently. Errors are kUpstreamError / kUpstreamTimeout, with `retryable` set when the
   // upstream cannot have acted on the request (it was never connected).
-  asio::awaitable<Result<ClientResponse>> send(const ClientTarget& target,
-                                                                std::string_view head,
-                                                                std::string_view body,
-                                                                const ClientTimeouts& timeouts);
+  asio::awaitable<Result<ClientResponse>> send(const ClientTarget& target, std::string_view head,
+                                               std::string_view body,
+                                               const ClientTimeouts& timeouts);
 
   size_t idle_connections() const;
 

@@ -160,7 +160,8 @@ asio::awaitable<void> Connection::run() {
       if (buffer_.capacity() > kMaxIdleBufferBytes) buffer_.shrink_to_fit();
       // A read, not async_wait: Asio re-arms epoll (a syscall) for every wait, while a read
       // after one that drained the socket just waits for the next edge.
-      const size_t n = co_await socket_.async_read_some(buffer_.prepare(kIdleReadBytes), use_ec(ec));
+      const size_t n =
+          co_await socket_.async_read_some(buffer_.prepare(kIdleReadBytes), use_ec(ec));
       buffer_.commit(n);
       if (ec || !socket_.is_open()) break;
     }

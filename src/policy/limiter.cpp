@@ -180,7 +180,8 @@ Result<LimitLease> admit_limits(const LimitState& state, const LimitRequest& r,
     }
     if (s->rpm) {
       const Gcra::Decision d = s->rpm->try_take(r.now, 1);
-      if (headers != nullptr && (!headers->requests || d.remaining < headers->requests->remaining)) {
+      if (headers != nullptr &&
+          (!headers->requests || d.remaining < headers->requests->remaining)) {
         headers->requests = d;
         headers->requests_limit = s->rpm->limit();
       }

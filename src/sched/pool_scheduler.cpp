@@ -45,8 +45,8 @@ double PoolScheduler::weight(PartyId party) const {
   return 1.0;
 }
 
-int PoolScheduler::fitting_lane(const Ticket& t, int keep_free) const {
-  if (slots_total_ - slots_used_ - t.slots < keep_free) return -1;
+int PoolScheduler::fitting_lane(const Ticket& t, int keep) const {
+  if (keep > 0 && slots_used_ - slots_used_preemptible_ + t.slots > slots_total_ - keep) return -1;
   int best = -1;
   for (size_t i = 0; i < lanes_.size(); ++i) {
     const LaneState& l = lanes_[i];
@@ -93,11 +93,17 @@ void PoolScheduler::submit(const std::shared_ptr<Ticket>& t, MonoNanos now) {
     const MonoNanos wait = expected_wait(*t);
     if (now + wait > t->deadline) {
       remove_queued(*t);
-      refuse(*t, ErrorKind::kCapacityExceeded,
-             fmt::format("The pool is at capacity: this request would wait about {} ms, more "
-                         "than its limit of {} ms.",
-                         wait / kNanosPerMilli, (t->deadline - now) / kNanosPerMilli),
-             wait - (t->deadline - now));
+      if (wait >= kNever) {
+        refuse(*t, ErrorKind::kCapacityExceeded,
+               "The pool has no idle capacity for preemptible work now.",
+               std::max<MonoNanos>(kNanosPerMilli, static_cast<MonoNanos>(mean_hold_ns_)));
+      } else {
+        refuse(*t, ErrorKind::kCapacityExceeded,
+               fmt::format("The pool is at capacity: this request would wait about {} ms, more "
+                           "than its limit of {} ms.",
+                           wait / kNanosPerMilli, (t->deadline - now) / kNanosPerMilli),
+               wait - (t->deadline - now));
+      }
       submitting_ = nullptr;
       return;
     }
@@ -168,35 +174,43 @@ bool PoolScheduler::dispatch_one(MonoNanos now) {
     if (best == nullptr || r.queue.front()->deadline < best->queue.front()->deadline) best = &r;
   }
   if (best != nullptr) {
-    int lane = fitting_lane(*best->queue.front(), 0);
-    if (lane < 0 && preempt_for(*best->queue.front(), now))
-      lane = fitting_lane(*best->queue.front(), 0);
+    const Ticket& head = *best->queue.front();
+    int lane = fitting_lane(head, 0);
+    // No slot: wait for one to free, up to half the TTFT budget (the rest is for the prefill);
+    // past that it would miss its deadline, so preemptible work gives its slot back.
+    if (lane < 0 && now >= reclaim_at(head) && preempt_for(head, now)) {
+      lane = fitting_lane(head, 0);
+    }
     if (lane < 0) return false;  // the next free slot is theirs
     auto t = std::move(best->queue.front());
     best->queue.pop_front();
     start(t, lane, now);
     return true;
   }
-  // 2. Priority, 3. shared, 4. preemptible: only above the headroom kept for reserved bursts.
+  // 2. Priority, 3. shared: only above the headroom kept for reserved bursts; 4. preemptible:
+  // anywhere free.
   const int keep = config_.headroom_slots;
   if (!priority_.empty()) {
     const int lane = fitting_lane(*priority_.front(), keep);
-    if (lane < 0) return false;
-    auto t = std::move(priority_.front());
-    priority_.pop_front();
-    shared_.charge(t->party, t->weighted_estimate);  // priority use counts towards fair share
-    start(t, lane, now);
-    return true;
-  }
-  if (!shared_.empty()) {
+    if (lane >= 0) {
+      auto t = std::move(priority_.front());
+      priority_.pop_front();
+      shared_.charge(t->party, t->weighted_estimate);  // priority use counts towards fair share
+      start(t, lane, now);
+      return true;
+    }
+  } else if (!shared_.empty()) {
     const int lane = fitting_lane(**shared_.peek(), keep);
-    if (lane < 0) return false;
-    auto t = shared_.pop((*shared_.peek())->weighted_estimate);
-    start(t, lane, now);
-    return true;
+    if (lane >= 0) {
+      auto t = shared_.pop((*shared_.peek())->weighted_estimate);
+      start(t, lane, now);
+      return true;
+    }
   }
+  // Shared work that waits cannot use the headroom, so only the headroom is left to borrow then.
   if (!preemptible_.empty()) {
-    const int lane = fitting_lane(**preemptible_.peek(), keep);
+    // Preemptible work may borrow the headroom too: reserved work takes it back by preemption.
+    const int lane = fitting_lane(**preemptible_.peek(), 0);
     if (lane < 0) return false;
     auto t = preemptible_.pop((*preemptible_.peek())->weighted_estimate);
     start(t, lane, now);
@@ -210,6 +224,7 @@ void PoolScheduler::start(const std::shared_ptr<Ticket>& t, int lane, MonoNanos 
   l.used_slots += t->slots;
   l.used_kv += t->kv_tokens;
   slots_used_ += t->slots;
+  if (t->cls == SchedClass::kPreemptible) slots_used_preemptible_ += t->slots;
   t->lane = lane;
   t->holds_lane_ = true;
   t->state = Ticket::State::kRunning;
@@ -231,6 +246,7 @@ void PoolScheduler::release_lane(Ticket& t) {
   l.used_slots -= t.slots;
   l.used_kv -= t.kv_tokens;
   slots_used_ -= t.slots;
+  if (t.cls == SchedClass::kPreemptible) slots_used_preemptible_ -= t.slots;
   t.holds_lane_ = false;
   running_preemptible_.erase({t.started_at, t.sequence_});
 }
@@ -304,7 +320,13 @@ MonoNanos PoolScheduler::expected_wait(const Ticket& t) const {
   if (config_.fcfs) {
     ahead = fcfs_.size();
   } else if (t.cls == SchedClass::kPreemptible) {
-    ahead = reserved + priority_.size() + shared_.size() + preemptible_.size();
+    // With shared work waiting, preemptible work runs in the headroom only.
+    const bool shared_waits = !shared_.empty() || !priority_.empty() || reserved > 0;
+    const int capacity = shared_waits ? config_.headroom_slots : slots_total_;
+    if (capacity <= 0) return kNever;
+    const double turns =
+        std::ceil(static_cast<double>(preemptible_.size()) / static_cast<double>(capacity));
+    return static_cast<MonoNanos>(turns * mean_hold_ns_);
   } else if (t.priority) {
     ahead = reserved + priority_.size();
   } else {
@@ -405,6 +427,10 @@ void PoolScheduler::on_time(MonoNanos now) {
   dispatch(now);
 }
 
+MonoNanos PoolScheduler::reclaim_at(const Ticket& t) const {
+  return t.arrived_at + (t.deadline - t.arrived_at) / 2;
+}
+
 MonoNanos PoolScheduler::next_wakeup(MonoNanos now) {
   while (!deadlines_.empty()) {
     const auto& [deadline, sequence, t] = deadlines_.top();
@@ -413,8 +439,13 @@ MonoNanos PoolScheduler::next_wakeup(MonoNanos now) {
   }
   MonoNanos next = deadlines_.empty() ? kNever : std::get<0>(deadlines_.top());
   for (ReservationState& r : reservations_) {
-    if (r.queue.empty() || fitting_lane(*r.queue.front(), 0) < 0) continue;
-    next = std::min(next, r.bucket.available_at(now, r.queue.front()->weighted_estimate));
+    if (r.queue.empty()) continue;
+    const Ticket& head = *r.queue.front();
+    if (fitting_lane(head, 0) >= 0) {
+      next = std::min(next, r.bucket.available_at(now, head.weighted_estimate));
+    } else if (!running_preemptible_.empty() && r.bucket.can_take(now, head.weighted_estimate)) {
+      next = std::min(next, std::max(now, reclaim_at(head)));
+    }
   }
   return next;
 }

@@ -7,7 +7,8 @@
 //   3. shared: everything else allowed to spill over, by weighted virtual token counters (VTC);
 //   4. preemptible: research and flex work, only on capacity nobody else waits for, stopped
 //      first when reserved work needs the slot back.
-// `headroom_slots` stay free for reserved bursts. A request that cannot start before its
+// `headroom_slots` stay free of shared work for reserved bursts (preemptible work may borrow
+// them: it is stopped the moment reserved work needs them). A request that cannot start before its
 // deadline is refused at once (429 with retry-after), never left to time out. With `fcfs` it is
 // plain first-come-first-served over the same capacity, for comparison.
 //
@@ -103,7 +104,8 @@ class PoolScheduler {
 
   int find_reservation(PartyId party, ModelId model) const;
   double weight(PartyId party) const;
-  int fitting_lane(const Ticket& t, int ignore_headroom_slots) const;
+  // A lane with room for `t`, or -1. `keep` slots stay free of non-preemptible work.
+  int fitting_lane(const Ticket& t, int keep) const;
   void enqueue(const std::shared_ptr<Ticket>& t, MonoNanos now);
   bool reserved_waiting() const;
   void dispatch(MonoNanos now);
@@ -112,6 +114,8 @@ class PoolScheduler {
   void release_lane(Ticket& t);
   void refuse(Ticket& t, ErrorKind kind, std::string message, MonoNanos retry_after);
   bool preempt_for(const Ticket& reserved, MonoNanos now);
+  // When a reserved ticket that finds no slot reclaims one from preemptible work.
+  MonoNanos reclaim_at(const Ticket& t) const;
   void spill_or_refuse(const std::shared_ptr<Ticket>& t, MonoNanos now);
   bool remove_queued(Ticket& t);
   MonoNanos expected_wait(const Ticket& t) const;
@@ -121,6 +125,7 @@ class PoolScheduler {
   std::vector<LaneState> lanes_;
   int slots_total_ = 0;
   int slots_used_ = 0;
+  int slots_used_preemptible_ = 0;  // evictable: does not count against the headroom
   std::vector<ReservationState> reservations_;
   std::deque<std::shared_ptr<Ticket>> priority_;
   std::deque<std::shared_ptr<Ticket>> fcfs_;

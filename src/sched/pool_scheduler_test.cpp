@@ -233,6 +233,11 @@ TEST(PoolScheduler, ReservedWorkReclaimsSlotsFromPreemptibleWork) {
   EXPECT_EQ(s.stats().slots_used, 2);
   auto gold = ticket(kGold);
   s.submit(gold, 10 * kMs);
+  // It first waits for a slot to free, up to half its 800 ms TTFT budget...
+  EXPECT_EQ(gold->state, Ticket::State::kQueued);
+  EXPECT_EQ(s.next_wakeup(10 * kMs), 410 * kMs);
+  s.on_time(410 * kMs);
+  // ...then it would miss its deadline: the youngest preemptible request gives its slot back.
   EXPECT_EQ(gold->state, Ticket::State::kRunning);
   EXPECT_EQ(younger->state, Ticket::State::kPreempted);
   EXPECT_EQ(younger->refusal.kind, ErrorKind::kPreempted);
@@ -242,11 +247,12 @@ TEST(PoolScheduler, ReservedWorkReclaimsSlotsFromPreemptibleWork) {
 
   auto flex = ticket(kB, 100, true);
   flex->flex = true;
-  s.finish(*gold, 100, 20 * kMs);  // frees a slot; the flex request takes it
-  s.submit(flex, 20 * kMs);
+  s.finish(*gold, 100, 420 * kMs);  // frees a slot; the flex request takes it
+  s.submit(flex, 420 * kMs);
   EXPECT_EQ(flex->state, Ticket::State::kRunning);
   auto gold2 = ticket(kGold);
-  s.submit(gold2, 30 * kMs);
+  s.submit(gold2, 500 * kMs);
+  s.on_time(900 * kMs);
   EXPECT_EQ(gold2->state, Ticket::State::kRunning);
   EXPECT_EQ(flex->state, Ticket::State::kQueued);  // requeued: it had sent nothing
   EXPECT_EQ(flex->times_requeued, 1);

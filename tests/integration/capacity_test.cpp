@@ -15,16 +15,22 @@ namespace {
 
 std::string keys_yaml() {
   return "keys:\n"
-         "  - { id: acme-key, party: acme, sha256: \"" + to_hex(sha256(kAcmeKey)) + "\" }\n"
-         "  - { id: copilot-key, party: copilot, sha256: \"" + to_hex(sha256(kCopilotKey)) + "\" }\n"
-         "  - { id: research-key, party: research, sha256: \"" + to_hex(sha256(kResearchKey)) + "\" }\n";
+         "  - { id: acme-key, party: acme, sha256: \"" +
+         to_hex(sha256(kAcmeKey)) +
+         "\" }\n"
+         "  - { id: copilot-key, party: copilot, sha256: \"" +
+         to_hex(sha256(kCopilotKey)) +
+         "\" }\n"
+         "  - { id: research-key, party: research, sha256: \"" +
+         to_hex(sha256(kResearchKey)) + "\" }\n";
 }
 
 // One built-in pool of a single replica running at most `batch` sequences at once.
 std::string agreement(const std::string& acme_limits, int batch, const std::string& extra = "") {
   return R"(parties:
   lab: { role: provider }
-  acme: { role: customer, tier: standard)" + acme_limits + R"( }
+  acme: { role: customer, tier: standard)" +
+         acme_limits + R"( }
   copilot: { role: customer, tier: preferred }
   research: { role: internal, tier: research }
 tiers:
@@ -40,8 +46,9 @@ pools:
   p: { engine: builtin, gpu: h100, gpus: 1, model_params_b: 8, max_batch: )" +
          std::to_string(batch) + R"( }
 reservations:
-  - { party: copilot, model: m, tokens_per_s: 100000, slo: { ttft_p99_ms: 2000 } }
-)" + extra + keys_yaml();
+  - { party: copilot, model: m, tokens_per_s: 100000, slo: { ttft_p99_ms: 200 } }
+)" + extra +
+         keys_yaml();
 }
 
 std::string chat(int max_tokens, const std::string& extra = "") {
@@ -202,8 +209,8 @@ TEST(Preemption, FlexRequestsThatSentNothingAreRequeued) {
 
 TEST(Scheduler, FcfsCanBeChosen) {
   TempDir dir;
-  Served s = start_serve(dir.write("a.yaml", agreement("", 4)),
-                         {"--workers", "1", "--scheduler", "fcfs"});
+  Served s =
+      start_serve(dir.write("a.yaml", agreement("", 4)), {"--workers", "1", "--scheduler", "fcfs"});
   EXPECT_NE(s.process->captured().find("fcfs scheduler"), std::string::npos);
   EXPECT_EQ(http(s.port, "POST", "/v1/chat/completions", chat(2), bearer(kAcmeKey)).status, 200);
 }

@@ -161,6 +161,7 @@ struct ApiKey {
 enum class Durability : uint8_t { kBatch, kStrict };
 
 struct LedgerConfig {
+  bool enabled = true;
   std::string path = "accord.db";
   Durability durability = Durability::kBatch;
   int64_t flush_interval_ms = 50;

@@ -271,7 +271,8 @@ void Loader::load_sla(const YAML::Node& node) {
 }
 
 void Loader::load_ledger(const YAML::Node& node) {
-  const Fields f(node, "ledger", diag_, {"path", "durability", "flush_interval_ms"});
+  const Fields f(node, "ledger", diag_, {"enabled", "path", "durability", "flush_interval_ms"});
+  if (auto v = f.boolean("enabled")) a_.ledger.enabled = *v;
   if (auto p = f.string("path")) {
     if (p->empty()) {
       diag_.add(yaml::pos_of(f.get("path")), "ledger.path: must not be empty");

@@ -5,6 +5,8 @@
 #include "app/commands.h"
 #include "app/http_runner.h"
 #include "gateway/gateway.h"
+#include "ledger/ledger.h"
+#include "ledger/month_spend.h"
 #include "upstream/health_checker.h"
 
 namespace accord {
@@ -23,7 +25,27 @@ int run_serve(const ServeOptions& options) {
   snapshot_options.fcfs = options.scheduler == "fcfs";
   AgreementStore store(build_snapshot(loaded.agreement, nullptr, loops, clock, snapshot_options),
                        options.config, loops, clock, snapshot_options);
-  Gateway gateway(store, clients, clock);
+  std::unique_ptr<Ledger> ledger;
+  if (agreement.ledger.enabled) {
+    const LedgerConfig& lc = agreement.ledger;
+    auto sqlite_store =
+        open_sqlite_store(SqliteOptions{lc.path, lc.durability == Durability::kStrict});
+    if (!sqlite_store.ok()) {
+      fmt::print(stderr, "{}\n", sqlite_store.error().message);
+      return 1;
+    }
+    if (Status s = seed_budgets_from_ledger(lc.path, agreement, *store.current()->limits,
+                                            clock.wall_now());
+        !s.ok()) {
+      fmt::print(stderr, "{}\n", s.error().message);
+      return 1;
+    }
+    LedgerOptions lo;
+    lo.durability = lc.durability;
+    lo.flush_interval_ms = lc.flush_interval_ms;
+    ledger = std::make_unique<Ledger>(std::move(sqlite_store.value()), lo);
+  }
+  Gateway gateway(store, clients, clock, ledger.get());
   HealthChecker health(loops, clients, [&store] {
     std::vector<std::shared_ptr<EndpointSet>> sets;
     const auto snapshot = store.current();
@@ -58,6 +80,9 @@ int run_serve(const ServeOptions& options) {
   };
   const int code = run_http_server(loops, gateway, run);
   health.stop();
+  if (ledger && !ledger->flush(10'000)) {
+    spdlog::error("the ledger could not commit its last records before exit");
+  }
   return code;
 }
 

@@ -93,6 +93,11 @@ asio::awaitable<EngineOutcome> serve_embeddings(LiveEngine& engine, HttpExchange
   }
   std::string out;
   append_embeddings(out, meta.model, vectors, body.base64, outcome.prompt_tokens);
+  if (run.gate != nullptr &&
+      !co_await run.gate->before_final(outcome.prompt_tokens, 0, SystemClock::instance().now())) {
+    outcome.error = unrecorded_error();
+    co_return outcome;
+  }
   mark_output(run);
   if (!co_await exchange.respond(200, "application/json", out, headers)) outcome.client_gone = true;
   co_return outcome;
@@ -106,6 +111,12 @@ Error preempted_error() {
                             "(it runs on preemptible capacity).");
   e.code = "preempted";
   return e;
+}
+
+Error unrecorded_error() {
+  return Error::internal(ErrorKind::kUnavailable,
+                         "The usage ledger could not record this request, so its answer is "
+                         "withheld rather than served unbilled. Please retry.");
 }
 
 int64_t simulated_prompt_tokens(const RequestBody& body) {
@@ -190,6 +201,11 @@ asio::awaitable<EngineOutcome> serve_with_engine(
     } else {
       append_text_completion(out, meta, choices, usage);
     }
+    if (run.gate != nullptr && !co_await run.gate->before_final(prompt, outcome.completion_tokens,
+                                                                outcome.first_token_at)) {
+      outcome.error = unrecorded_error();
+      co_return outcome;
+    }
     mark_output(run);
     if (!co_await exchange.respond(200, "application/json", out, headers)) {
       outcome.client_gone = true;
@@ -255,6 +271,17 @@ asio::awaitable<EngineOutcome> serve_with_engine(
       }
     }
     if (all_done) {
+      // The final bytes wait for the gate (a strict ledger's commit).
+      if (run.gate != nullptr && !co_await run.gate->before_final(prompt, outcome.completion_tokens,
+                                                                  outcome.first_token_at)) {
+        append_sse_data(out, openai_error_body(unrecorded_error()));
+        if (began || co_await exchange.begin_stream(200, "text/event-stream", headers)) {
+          co_await exchange.write_chunk(out);
+          co_await exchange.end_stream();
+        }
+        outcome.status = 503;
+        co_return outcome;
+      }
       if (body.include_usage) {
         append_usage_chunk(out, meta, chat, Usage{prompt, outcome.completion_tokens});
       }

@@ -12,6 +12,7 @@
 #include "engine/openai_format.h"
 #include "http/exchange.h"
 #include "openai/request_body.h"
+#include "runtime/final_gate.h"
 #include "runtime/stop_signal.h"
 
 namespace accord {
@@ -29,6 +30,7 @@ struct EngineRun {
   const StopSignal* stop = nullptr;
   std::atomic<bool>* output_started = nullptr;  // set once the first byte is written
   int replica = -1;                             // -1: the least loaded
+  FinalGate* gate = nullptr;                    // set: consulted before the final bytes
 };
 
 struct EngineOutcome {
@@ -51,5 +53,7 @@ asio::awaitable<EngineOutcome> serve_with_engine(
 
 // The error a stopped request's client gets (503, code "preempted").
 Error preempted_error();
+// The error a client gets when its usage could not be recorded (503).
+Error unrecorded_error();
 
 }  // namespace accord

@@ -66,8 +66,8 @@ void add_rate_limit_headers(const RateLimitHeaders& r, HeaderLines& headers) {
 
 }  // namespace
 
-Gateway::Gateway(AgreementStore& store, LoopClients& clients, const Clock& clock)
-    : store_(store), clients_(clients), clock_(clock) {}
+Gateway::Gateway(AgreementStore& store, LoopClients& clients, const Clock& clock, Ledger* ledger)
+    : store_(store), clients_(clients), clock_(clock), ledger_(ledger) {}
 
 asio::awaitable<void> Gateway::handle(HttpExchange& exchange) {
   HeaderLines headers;
@@ -120,6 +120,7 @@ asio::awaitable<void> Gateway::serve_inference(HttpExchange& exchange, ApiKind k
   ctx.request_id = request_id_from(exchange.header("x-request-id"));
   headers.add("x-request-id", ctx.request_id);
   ctx.snapshot = store_.current();
+  if (ledger_ != nullptr && ledger_->backlogged()) co_await wait_for_ledger_room();
   const auto executor = co_await asio::this_coro::executor;
   if (prepare(exchange, ctx, headers, executor)) {
     if (ctx.ticket->state == Ticket::State::kQueued) co_await ctx.scheduler->wait(ctx.ticket);
@@ -135,8 +136,13 @@ asio::awaitable<void> Gateway::serve_inference(HttpExchange& exchange, ApiKind k
       headers.add("retry-after", std::to_string((ctx.error->retry_after_ms + 999) / 1000));
       headers.add("retry-after-ms", std::to_string(ctx.error->retry_after_ms));
     }
-    if (!co_await respond_error(exchange, *ctx.error, headers)) ctx.client_gone = true;
     ctx.status = http_status(ctx.error->kind);
+    // Strict durability holds this answer too until its record is committed.
+    if (ledger_ != nullptr && ledger_->durability() == Durability::kStrict && !ctx.recorded) {
+      ctx.finished_at = clock_.now();
+      co_await record_and_wait(ctx);
+    }
+    if (!co_await respond_error(exchange, *ctx.error, headers)) ctx.client_gone = true;
   }
   ctx.finished_at = clock_.now();
   complete(ctx);
@@ -153,6 +159,12 @@ bool Gateway::prepare(HttpExchange& exchange, RequestContext& ctx, HeaderLines& 
   }
   ctx.key = key.value();
   ctx.party = ctx.key->party;
+  if (ledger_ != nullptr && !ledger_->healthy()) {
+    ctx.error = Error::internal(ErrorKind::kUnavailable,
+                                "The usage ledger cannot be written, so accord refuses new "
+                                "requests rather than serve them unbilled. Please retry later.");
+    return false;
+  }
   // 1. parse (what policy needs from the body)
   auto body = read_request_body(exchange.body(), ctx.kind);
   if (!body.ok()) {
@@ -177,6 +189,9 @@ bool Gateway::prepare(HttpExchange& exchange, RequestContext& ctx, HeaderLines& 
     return false;
   }
   ctx.pool = m.pool;
+  for (const Reservation& r : agreement.reservations) {
+    if (r.party == ctx.party && r.model == ctx.model) ctx.reserved = true;
+  }
   // 4. limit
   if (!limit(ctx, headers)) return false;
   // 5. admit
@@ -273,6 +288,7 @@ void Gateway::complete(RequestContext& ctx) {
     ctx.lease.complete(ctx.prompt_tokens + ctx.completion_tokens, cost, clock_.now(),
                        clock_.wall_now());
   }
+  if (ledger_ != nullptr && !ctx.recorded) record(ctx);
   for (CompletionObserver* o : observers_) o->on_complete(ctx);
 }
 

@@ -10,13 +10,17 @@
 #include "gateway/agreement_store.h"
 #include "gateway/request_context.h"
 #include "http/server.h"
+#include "ledger/ledger.h"
+#include "runtime/final_gate.h"
 #include "upstream/loop_clients.h"
 
 namespace accord {
 
 class Gateway final : public HttpHandler {
  public:
-  Gateway(AgreementStore& store, LoopClients& clients, const Clock& clock);
+  // `ledger` may be null (ledger: { enabled: false }).
+  Gateway(AgreementStore& store, LoopClients& clients, const Clock& clock,
+          Ledger* ledger = nullptr);
 
   asio::awaitable<void> handle(HttpExchange& exchange) override;
 
@@ -34,8 +38,15 @@ class Gateway final : public HttpHandler {
   // gateway_dispatch.cpp: stage 6, with requeue after a reclaim.
   asio::awaitable<void> dispatch(HttpExchange& exchange, RequestContext& ctx,
                                  const HeaderLines& headers);
-  // Stage 7: reconcile the estimates, then the observers.
+  // Stage 7: reconcile the estimates, record the usage, then the observers.
   void complete(RequestContext& ctx);
+  // gateway_usage.cpp: the ledger.
+  UsageRecord make_record(const RequestContext& ctx) const;
+  uint64_t record(RequestContext& ctx);
+  // Strict durability: appends the record and waits until it is committed.
+  asio::awaitable<bool> record_and_wait(RequestContext& ctx);
+  asio::awaitable<void> wait_for_ledger_room();
+  friend class StrictGate;
 
   // gateway_routes.cpp
   asio::awaitable<void> serve_models(HttpExchange& exchange, std::string_view model_id,
@@ -46,7 +57,11 @@ class Gateway final : public HttpHandler {
   AgreementStore& store_;
   LoopClients& clients_;
   const Clock& clock_;
+  Ledger* ledger_;
   std::vector<CompletionObserver*> observers_;
 };
+
+// The strict ledger's gate for one request (gateway_usage.cpp).
+std::unique_ptr<FinalGate> make_strict_gate(Gateway& gateway, RequestContext& ctx);
 
 }  // namespace accord

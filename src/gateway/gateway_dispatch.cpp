@@ -15,6 +15,10 @@ asio::awaitable<void> Gateway::dispatch(HttpExchange& exchange, RequestContext& 
   const Pool& pool = agreement.pools[ctx.pool];
   PoolBackend& backend = *ctx.snapshot->pools[ctx.pool];
   GatewayTicket& ticket = *ctx.ticket;
+  std::unique_ptr<FinalGate> gate;
+  if (ledger_ != nullptr && ledger_->durability() == Durability::kStrict) {
+    gate = make_strict_gate(*this, ctx);
+  }
   for (;;) {
     ctx.dispatched_at = clock_.now();
     bool stopped = false;
@@ -35,6 +39,7 @@ asio::awaitable<void> Gateway::dispatch(HttpExchange& exchange, RequestContext& 
       run.stop = &ticket.stop();
       run.output_started = &ticket.output_started;
       run.replica = ticket.lane;
+      run.gate = gate.get();
       EngineOutcome outcome = co_await serve_with_engine(*backend.engine, exchange, ctx.body,
                                                          limits, meta, headers, clock_, run);
       ctx.prompt_tokens = outcome.prompt_tokens;
@@ -55,6 +60,7 @@ asio::awaitable<void> Gateway::dispatch(HttpExchange& exchange, RequestContext& 
       request.request_id = ctx.request_id;
       request.stop = &ticket.stop();
       request.output_started = &ticket.output_started;
+      request.gate = gate.get();
       ForwardOutcome outcome = co_await forward_to_upstream(*backend.endpoints, clients_.current(),
                                                             exchange, request, headers, clock_);
       ctx.prompt_tokens = outcome.prompt_tokens;

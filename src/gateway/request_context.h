@@ -45,6 +45,9 @@ struct RequestContext {
   std::shared_ptr<SchedulerHost> scheduler;
   std::shared_ptr<GatewayTicket> ticket;
 
+  bool reserved = false;  // the party has a reservation on the model (its SLA covers this)
+  bool recorded = false;  // its usage record is in the ledger's queue already
+
   int status = 0;  // the HTTP status the client got (499: it went away)
   int64_t prompt_tokens = 0;
   int64_t completion_tokens = 0;

@@ -37,6 +37,14 @@ class LimitState {
   ScopeCounters* key(size_t key_index) const { return keys_[key_index].get(); }
   ScopeCounters* party(PartyId p) const { return parties_[static_cast<size_t>(p)].get(); }
   ScopeCounters* pair(PartyId p, ModelId m) const;
+  SpendBudget* party_budget(PartyId p) const {
+    const auto& c = parties_[static_cast<size_t>(p)];
+    return c ? c->budget.get() : nullptr;
+  }
+  SpendBudget* key_budget(size_t key_index) const {
+    const auto& c = keys_[key_index];
+    return c ? c->budget.get() : nullptr;
+  }
   // Every budget, for seeding from the ledger and for reports: (scope, budget).
   std::vector<std::pair<std::string, SpendBudget*>> budgets() const;
 

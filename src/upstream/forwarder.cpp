@@ -218,6 +218,14 @@ asio::awaitable<ForwardOutcome> forward_to_upstream(EndpointSet& endpoints, Http
         outcome.completion_tokens = usage->completion_tokens;
         outcome.usage_known = true;
       }
+      if (request.gate != nullptr &&
+          !co_await request.gate->before_final(outcome.prompt_tokens, outcome.completion_tokens,
+                                               outcome.first_token_at)) {
+        outcome.error = Error::internal(ErrorKind::kUnavailable,
+                                        "The usage ledger could not record this request, so its "
+                                        "answer is withheld rather than served unbilled.");
+        co_return outcome;
+      }
       mark_output(request);
       if (!co_await exchange.respond(200, "application/json", answer, headers)) {
         outcome.client_gone = true;
@@ -272,6 +280,20 @@ asio::awaitable<ForwardOutcome> forward_to_upstream(EndpointSet& endpoints, Http
         out.append(event.raw);
       }
       sse.compact();
+      // The stream's end waits for the gate (a strict ledger's commit).
+      if (done && request.gate != nullptr &&
+          !co_await request.gate->before_final(outcome.prompt_tokens, outcome.completion_tokens,
+                                               outcome.first_token_at)) {
+        const size_t done_at = out.rfind("data: [DONE]");
+        if (done_at != std::string::npos) out.resize(done_at);
+        append_sse_data(
+            out, openai_error_body(Error::internal(
+                     ErrorKind::kUnavailable, "The usage ledger could not record this request.")));
+        co_await exchange.write_chunk(out);
+        co_await exchange.end_stream();
+        outcome.status = 503;
+        co_return outcome;
+      }
       if (!out.empty() && !co_await exchange.write_chunk(out)) {
         outcome.client_gone = true;
         outcome.status = 499;

@@ -13,6 +13,7 @@
 #include "http/client.h"
 #include "http/exchange.h"
 #include "openai/request_body.h"
+#include "runtime/final_gate.h"
 #include "runtime/stop_signal.h"
 #include "upstream/endpoint_set.h"
 
@@ -26,6 +27,7 @@ struct ForwardRequest {
   std::string_view request_id;
   StopSignal* stop = nullptr;                   // set: stop at once (the slot was reclaimed)
   std::atomic<bool>* output_started = nullptr;  // set once the first byte is written
+  FinalGate* gate = nullptr;                    // set: consulted before the final bytes
 };
 
 struct ForwardOutcome {

@@ -1,6 +1,9 @@
 // Starts accord as a child process for end-to-end tests and stops it afterwards.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 export const KEYS = {
   copilot: 'sk-accord-demo-copilot-7Qm2xV9kLp3Rt8Wz',
@@ -16,9 +19,11 @@ export function accordBinary() {
 }
 
 // Runs `accord ARGS… --listen 127.0.0.1:0` and resolves with its port once it listens.
+// It runs in a temporary directory, where relative paths (the ledger's) land.
 export async function startAccord(args) {
+  const cwd = mkdtempSync(path.join(tmpdir(), 'accord-e2e-'));
   const child = spawn(accordBinary(), [...args, '--listen', '127.0.0.1:0'], {
-    stdio: ['ignore', 'inherit', 'pipe'],
+    stdio: ['ignore', 'inherit', 'pipe'], cwd,
   });
   let stderr = '';
   const port = await new Promise((resolve, reject) => {
@@ -33,10 +38,14 @@ export async function startAccord(args) {
     port,
     baseURL: `http://127.0.0.1:${port}/v1`,
     output: () => stderr,
+    cwd,
     async stop() {
-      if (child.exitCode !== null) return child.exitCode;
-      child.kill('SIGTERM');
-      const [code] = await once(child, 'exit');
+      let code = child.exitCode;
+      if (code === null) {
+        child.kill('SIGTERM');
+        [code] = await once(child, 'exit');
+      }
+      rmSync(cwd, { recursive: true, force: true });
       return code;
     },
   };

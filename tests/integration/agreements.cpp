@@ -7,7 +7,7 @@
 
 namespace accord::testing {
 
-std::string agreement_yaml(const TestAgreement& t) {
+std::string agreement_yaml(const TestAgreement& t, const TempDir& dir) {
   std::string upstreams;
   for (const int port : t.upstream_ports) {
     upstreams += fmt::format("      - {{ url: \"http://127.0.0.1:{}/v1\", max_inflight: {} }}\n",
@@ -33,6 +33,8 @@ models:
                         : "  up:\n    timeouts: { connect_ms: 1000 }\n    upstreams:\n" + upstreams,
       to_hex(sha256(kAcmeKey)), to_hex(sha256(kCloudKey)));
   if (!t.server.empty()) y += "server: { " + t.server + " }\n";
+  y += "ledger: { path: \"" + (t.ledger_path.empty() ? dir.path() + "/ledger.db" : t.ledger_path) +
+       "\" }\n";
   return y;
 }
 

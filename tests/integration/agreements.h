@@ -11,10 +11,12 @@ struct TestAgreement {
   int max_inflight = 16;
   std::string server;        // extra `server:` keys, e.g. "max_body_bytes: 1024"
   std::string extra_models;  // more entries under models:
+  std::string ledger_path;   // the ledger\'s database (default: in the test\'s temp dir)
 };
 
 // Parties lab (provider), ops (operator, key kCloudKey), acme (customer, key kAcmeKey);
 // models m-up on the upstream pool and m-local on a built-in 8B pool.
-std::string agreement_yaml(const TestAgreement& t);
+// The ledger goes in `dir` unless t.ledger_path says otherwise.
+std::string agreement_yaml(const TestAgreement& t, const class TempDir& dir);
 
 }  // namespace accord::testing

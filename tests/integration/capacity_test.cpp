@@ -26,7 +26,8 @@ std::string keys_yaml() {
 }
 
 // One built-in pool of a single replica running at most `batch` sequences at once.
-std::string agreement(const std::string& acme_limits, int batch, const std::string& extra = "") {
+std::string agreement(const TempDir& dir, const std::string& acme_limits, int batch,
+                      const std::string& extra = "") {
   return R"(parties:
   lab: { role: provider }
   acme: { role: customer, tier: standard)" +
@@ -48,7 +49,7 @@ pools:
 reservations:
   - { party: copilot, model: m, tokens_per_s: 100000, slo: { ttft_p99_ms: 200 } }
 )" + extra +
-         keys_yaml();
+         keys_yaml() + "ledger: { path: \"" + dir.path() + "/ledger.db\" }\n";
 }
 
 std::string chat(int max_tokens, const std::string& extra = "") {
@@ -58,7 +59,7 @@ std::string chat(int max_tokens, const std::string& extra = "") {
 
 TEST(Limits, HeadersOnEveryResponseAnd429NamesTheLimit) {
   TempDir dir;
-  Served s = start_serve(dir.write("a.yaml", agreement(", rpm: 3", 64)), {"--workers", "1"});
+  Served s = start_serve(dir.write("a.yaml", agreement(dir, ", rpm: 3", 64)), {"--workers", "1"});
   for (int i = 0; i < 3; ++i) {
     const HttpResponse r = http(s.port, "POST", "/v1/chat/completions", chat(2), bearer(kAcmeKey));
     ASSERT_EQ(r.status, 200) << r.body;
@@ -83,7 +84,7 @@ TEST(Limits, HeadersOnEveryResponseAnd429NamesTheLimit) {
 // is admitted is the burst (60) plus what refilled (one a second), never more.
 TEST(Limits, SixteenClientsHammeringOneKeyStayWithinTheLimit) {
   TempDir dir;
-  Served s = start_serve(dir.write("a.yaml", agreement(", rpm: 60", 512)), {"--workers", "2"});
+  Served s = start_serve(dir.write("a.yaml", agreement(dir, ", rpm: 60", 512)), {"--workers", "2"});
   std::atomic<int> admitted{0}, refused{0}, other{0};
   std::atomic<bool> stop{false};
   const auto start = std::chrono::steady_clock::now();
@@ -116,7 +117,7 @@ TEST(Limits, SixteenClientsHammeringOneKeyStayWithinTheLimit) {
 // answer never cost more than the budget together, and the others were refused up front.
 TEST(Limits, BudgetIsNeverOverrunUnderConcurrency) {
   TempDir dir;
-  Served s = start_serve(dir.write("a.yaml", agreement(", budget_usd_per_month: 0.5", 512)),
+  Served s = start_serve(dir.write("a.yaml", agreement(dir, ", budget_usd_per_month: 0.5", 512)),
                          {"--workers", "2"});
   std::atomic<int64_t> spent_tokens{0};
   std::atomic<int> refused{0};
@@ -145,7 +146,7 @@ TEST(Limits, BudgetIsNeverOverrunUnderConcurrency) {
 
 TEST(ServiceTier, PriorityWhereTheTierAllowsItAndFlexAsAsked) {
   TempDir dir;
-  Served s = start_serve(dir.write("a.yaml", agreement("", 64)), {"--workers", "1"});
+  Served s = start_serve(dir.write("a.yaml", agreement(dir, "", 64)), {"--workers", "1"});
   HttpResponse r = http(s.port, "POST", "/v1/chat/completions",
                         chat(2, R"("service_tier":"priority")"), bearer(kCopilotKey));
   EXPECT_NE(r.body.find("\"service_tier\":\"priority\""), std::string::npos) << r.body;
@@ -162,7 +163,7 @@ TEST(ServiceTier, PriorityWhereTheTierAllowsItAndFlexAsAsked) {
 // runs at once; the older stream goes on.
 TEST(Preemption, ReservedWorkReclaimsASlotFromResearch) {
   TempDir dir;
-  Served s = start_serve(dir.write("a.yaml", agreement("", 2)), {"--workers", "1"});
+  Served s = start_serve(dir.write("a.yaml", agreement(dir, "", 2)), {"--workers", "1"});
   const std::string long_stream = chat(20000, R"("ignore_eos":true,"stream":true)");
   HttpConnection older(s.port), younger(s.port);
   older.send_request("POST", "/v1/chat/completions", long_stream, bearer(kResearchKey));
@@ -190,7 +191,7 @@ TEST(Preemption, ReservedWorkReclaimsASlotFromResearch) {
 // completes once capacity frees.
 TEST(Preemption, FlexRequestsThatSentNothingAreRequeued) {
   TempDir dir;
-  Served s = start_serve(dir.write("a.yaml", agreement("", 1)), {"--workers", "1"});
+  Served s = start_serve(dir.write("a.yaml", agreement(dir, "", 1)), {"--workers", "1"});
   HttpConnection flex(s.port);
   flex.send_request("POST", "/v1/chat/completions", chat(300, R"("service_tier":"flex")"),
                     bearer(kAcmeKey));
@@ -209,8 +210,8 @@ TEST(Preemption, FlexRequestsThatSentNothingAreRequeued) {
 
 TEST(Scheduler, FcfsCanBeChosen) {
   TempDir dir;
-  Served s =
-      start_serve(dir.write("a.yaml", agreement("", 4)), {"--workers", "1", "--scheduler", "fcfs"});
+  Served s = start_serve(dir.write("a.yaml", agreement(dir, "", 4)),
+                         {"--workers", "1", "--scheduler", "fcfs"});
   EXPECT_NE(s.process->captured().find("fcfs scheduler"), std::string::npos);
   EXPECT_EQ(http(s.port, "POST", "/v1/chat/completions", chat(2), bearer(kAcmeKey)).status, 200);
 }

@@ -26,7 +26,7 @@ class GatewayOverEngine : public ::testing::Test {
     ASSERT_GT(engine_.port, 0);
     TestAgreement t;
     t.upstream_ports = {engine_.port};
-    config_ = dir_.write("agreement.yaml", agreement_yaml(t));
+    config_ = dir_.write("agreement.yaml", agreement_yaml(t, dir_));
     gateway_ = start_serve(config_, {"--workers", "2"});
     ASSERT_GT(gateway_.port, 0);
   }
@@ -170,7 +170,7 @@ TEST(GatewayUpstreams, RetriesOnAnotherEndpointAndEjectsTheDeadOne) {
   TempDir dir;
   TestAgreement t;
   t.upstream_ports = {dead_port, engine.port};
-  Served gateway = start_serve(dir.write("a.yaml", agreement_yaml(t)), {"--workers", "1"});
+  Served gateway = start_serve(dir.write("a.yaml", agreement_yaml(t, dir)), {"--workers", "1"});
   for (int i = 0; i < 6; ++i) {
     const HttpResponse r =
         http(gateway.port, "POST", "/v1/chat/completions", chat("m-up"), bearer(kAcmeKey));

@@ -17,7 +17,7 @@ const std::string kChat =
 Served serve_with(const TempDir& dir, const std::string& server_keys) {
   TestAgreement t;
   t.server = server_keys;
-  return start_serve(dir.write("a.yaml", agreement_yaml(t)), {"--workers", "1"});
+  return start_serve(dir.write("a.yaml", agreement_yaml(t, dir)), {"--workers", "1"});
 }
 
 TEST(Server, OversizedBodyIsRefusedFromTheHeadersAlone) {
@@ -103,7 +103,7 @@ TEST(Server, ConnectionsPerAddressAreCapped) {
 TEST(Server, ReloadKeepsTheOldAgreementWhenTheNewOneIsInvalid) {
   TempDir dir;
   TestAgreement t;
-  const std::string path = dir.write("a.yaml", agreement_yaml(t));
+  const std::string path = dir.write("a.yaml", agreement_yaml(t, dir));
   Served s = start_serve(path, {"--workers", "1"});
   // A broken file on SIGHUP: logged, refused, the old agreement keeps serving.
   dir.write("a.yaml", "parties: {\n");
@@ -117,7 +117,7 @@ TEST(Server, ReloadKeepsTheOldAgreementWhenTheNewOneIsInvalid) {
   EXPECT_NE(r.body.find("a.yaml:"), std::string::npos) << r.body;
   // A valid file with a new model: reloaded, and the model is there.
   t.extra_models = "  m-new: { owner: lab, pool: local }\n";
-  dir.write("a.yaml", agreement_yaml(t));
+  dir.write("a.yaml", agreement_yaml(t, dir));
   r = http(s.port, "POST", "/admin/reload", "", bearer(kCloudKey));
   EXPECT_EQ(r.status, 200) << r.body;
   r = http(s.port, "GET", "/v1/models", "", bearer(kAcmeKey));
@@ -127,7 +127,7 @@ TEST(Server, ReloadKeepsTheOldAgreementWhenTheNewOneIsInvalid) {
 TEST(Server, SigtermDrainsInFlightStreamsThenExits) {
   TempDir dir;
   TestAgreement t;
-  Served s = start_serve(dir.write("a.yaml", agreement_yaml(t)), {"--workers", "1"});
+  Served s = start_serve(dir.write("a.yaml", agreement_yaml(t, dir)), {"--workers", "1"});
   HttpConnection streaming(s.port);
   streaming.send_request(
       "POST", "/v1/chat/completions",

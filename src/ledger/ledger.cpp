@@ -1,0 +1,145 @@
+#include "ledger/ledger.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+namespace accord {
+
+Ledger::Ledger(std::unique_ptr<LedgerStore> store, LedgerOptions options)
+    : store_(std::move(store)), options_(options) {
+  pending_.reserve(options_.max_batch);
+  writer_ = std::thread([this] { run(); });
+}
+
+Ledger::~Ledger() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_writer_.notify_one();
+  writer_.join();
+}
+
+uint64_t Ledger::append(UsageRecord record) {
+  uint64_t seq = 0;
+  bool wake = false;
+  {
+    std::lock_guard lock(mu_);
+    seq = ++appended_;
+    pending_.push_back(std::move(record));
+    ++stats_.appended;
+    depth_.store(pending_.size(), std::memory_order_relaxed);
+    // Strict mode commits as soon as it can; batch mode when a batch is full (or on its timer).
+    wake = options_.durability == Durability::kStrict ? pending_.size() == 1
+                                                      : pending_.size() == options_.max_batch;
+  }
+  if (wake) wake_writer_.notify_one();
+  return seq;
+}
+
+void Ledger::notify_when_committed(uint64_t seq, std::shared_ptr<Waiter> waiter) {
+  {
+    std::lock_guard lock(mu_);
+    if (!committed(seq)) {
+      commit_waiters_.emplace(seq, std::move(waiter));
+      return;
+    }
+  }
+  Waiter::notify(waiter);
+}
+
+void Ledger::notify_when_room(std::shared_ptr<Waiter> waiter) {
+  {
+    std::lock_guard lock(mu_);
+    if (pending_.size() > options_.queue_capacity / 2) {
+      room_waiters_.push_back(std::move(waiter));
+      return;
+    }
+  }
+  Waiter::notify(waiter);
+}
+
+bool Ledger::flush(int64_t timeout_ms) {
+  std::unique_lock lock(mu_);
+  const uint64_t target = appended_;
+  wake_writer_.notify_one();
+  return flushed_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                           [&] { return committed(target); });
+}
+
+LedgerStats Ledger::stats() const {
+  std::lock_guard lock(mu_);
+  LedgerStats s = stats_;
+  s.queue_depth = pending_.size();
+  s.committed = committed_.load();
+  s.healthy = healthy();
+  return s;
+}
+
+void Ledger::run() {
+  std::vector<UsageRecord> batch;
+  batch.reserve(options_.max_batch);
+  std::unique_lock lock(mu_);
+  for (;;) {
+    if (pending_.empty() && !stopping_) {
+      wake_writer_.wait(lock, [&] { return !pending_.empty() || stopping_; });
+    }
+    if (options_.durability == Durability::kBatch && !stopping_ &&
+        pending_.size() < options_.max_batch) {
+      // Group the records of one flush interval into one commit.
+      wake_writer_.wait_for(lock, std::chrono::milliseconds(options_.flush_interval_ms),
+                            [&] { return pending_.size() >= options_.max_batch || stopping_; });
+    }
+    if (pending_.empty()) {
+      if (stopping_) return;
+      continue;
+    }
+    const size_t take = std::min(pending_.size(), options_.max_batch);
+    batch.assign(std::make_move_iterator(pending_.begin()),
+                 std::make_move_iterator(pending_.begin() + static_cast<std::ptrdiff_t>(take)));
+    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(take));
+    const uint64_t last = committed_.load() + take;
+    lock.unlock();
+
+    const auto start = std::chrono::steady_clock::now();
+    const Status status = store_->append(batch);
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+
+    lock.lock();
+    if (!status.ok()) {
+      // Keep the batch, in order, at the head of the queue, and try again later.
+      ++stats_.failed_commits;
+      if (healthy_.exchange(false)) {
+        spdlog::error("{}; new requests are refused until it can be written",
+                      status.error().message);
+      }
+      pending_.insert(pending_.begin(), std::make_move_iterator(batch.begin()),
+                      std::make_move_iterator(batch.end()));
+      batch.clear();
+      depth_.store(pending_.size(), std::memory_order_relaxed);
+      if (stopping_ && stats_.failed_commits > 3) return;  // give up on shutdown
+      wake_writer_.wait_for(lock, std::chrono::milliseconds(options_.retry_ms));
+      continue;
+    }
+    batch.clear();
+    if (!healthy_.exchange(true)) spdlog::info("the ledger can be written again");
+    committed_.store(last, std::memory_order_release);
+    ++stats_.commits;
+    stats_.last_commit_ms = ms;
+    depth_.store(pending_.size(), std::memory_order_relaxed);
+    // Wake the requests whose records are now safe, and admission if there is room again.
+    for (auto it = commit_waiters_.begin(); it != commit_waiters_.end() && it->first <= last;) {
+      Waiter::notify(it->second);
+      it = commit_waiters_.erase(it);
+    }
+    if (pending_.size() <= options_.queue_capacity / 2) {
+      for (auto& w : room_waiters_) Waiter::notify(w);
+      room_waiters_.clear();
+    }
+    flushed_.notify_all();
+  }
+}
+
+}  // namespace accord

@@ -1,0 +1,86 @@
+// Ledger: usage records from the request path to a LedgerStore. The request path only appends
+// to an in-memory queue; a dedicated writer thread commits the queue in batches (group commit:
+// by count, and by time in batch mode, at once in strict mode while the previous commit runs).
+// A record is never dropped: a failed commit keeps its batch at the head of the queue and is
+// retried; meanwhile healthy() is false and the gateway refuses new requests rather than serve
+// them unbilled. A queue past its capacity reports backlogged() so admission waits
+// (back-pressure). Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "agreement/agreement.h"
+#include "ledger/ledger_store.h"
+#include "runtime/waiter.h"
+
+namespace accord {
+
+struct LedgerOptions {
+  Durability durability = Durability::kBatch;
+  int64_t flush_interval_ms = 50;  // batch mode: the most a record waits to be committed
+  size_t max_batch = 8192;
+  size_t queue_capacity = 65536;  // past this, admission waits
+  int64_t retry_ms = 500;         // after a failed commit
+};
+
+struct LedgerStats {
+  size_t queue_depth = 0;
+  uint64_t appended = 0;
+  uint64_t committed = 0;
+  uint64_t commits = 0;
+  uint64_t failed_commits = 0;
+  double last_commit_ms = 0;
+  bool healthy = true;
+};
+
+class Ledger {
+ public:
+  Ledger(std::unique_ptr<LedgerStore> store, LedgerOptions options);
+  ~Ledger();  // commits what is queued (unless the store keeps failing), then stops
+
+  // Queues a record; never blocks for long. Returns its sequence number.
+  uint64_t append(UsageRecord record);
+  bool committed(uint64_t seq) const { return committed_.load(std::memory_order_acquire) >= seq; }
+  // Wakes `waiter` once record `seq` is committed (at once if it is).
+  void notify_when_committed(uint64_t seq, std::shared_ptr<Waiter> waiter);
+
+  bool healthy() const { return healthy_.load(std::memory_order_acquire); }
+  bool backlogged() const {
+    return depth_.load(std::memory_order_relaxed) > options_.queue_capacity;
+  }
+  // Wakes `waiter` once the queue is back under half its capacity.
+  void notify_when_room(std::shared_ptr<Waiter> waiter);
+
+  // Blocks until everything appended so far is committed or `timeout_ms` passes.
+  bool flush(int64_t timeout_ms);
+  LedgerStats stats() const;
+  Durability durability() const { return options_.durability; }
+
+ private:
+  void run();
+
+  std::unique_ptr<LedgerStore> store_;
+  LedgerOptions options_;
+  mutable std::mutex mu_;
+  std::condition_variable wake_writer_;
+  std::condition_variable flushed_;
+  std::vector<UsageRecord> pending_;                                 // guarded by mu_
+  std::multimap<uint64_t, std::shared_ptr<Waiter>> commit_waiters_;  // guarded by mu_
+  std::vector<std::shared_ptr<Waiter>> room_waiters_;                // guarded by mu_
+  uint64_t appended_ = 0;                                            // guarded by mu_
+  bool stopping_ = false;                                            // guarded by mu_
+  LedgerStats stats_;                                                // guarded by mu_
+  std::atomic<uint64_t> committed_{0};
+  std::atomic<size_t> depth_{0};
+  std::atomic<bool> healthy_{true};
+  std::thread writer_;
+};
+
+}  // namespace accord

@@ -1,0 +1,177 @@
+#include "ledger/ledger.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "agreement/loader.h"
+
+namespace accord {
+namespace {
+
+class TempDb {
+ public:
+  TempDb() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "ledger-XXXXXX").string();
+    dir_ = mkdtemp(tmpl.data());
+    path_ = dir_ + "/ledger.db";
+  }
+  ~TempDb() { std::filesystem::remove_all(dir_); }
+  const std::string& path() const { return path_; }
+
+  int64_t query(const std::string& sql) const {
+    sqlite3* db = nullptr;
+    sqlite3_open(path_.c_str(), &db);
+    sqlite3_stmt* stmt = nullptr;
+    int64_t value = -1;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW) {
+      value = sqlite3_column_int64(stmt, 0);
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return value;
+  }
+
+ private:
+  std::string dir_;
+  std::string path_;
+};
+
+std::shared_ptr<const Agreement> demo() {
+  static auto a = load_agreement_file(ACCORD_SOURCE_DIR "/examples/demo.yaml").agreement;
+  return a;
+}
+
+UsageRecord record(int i) {
+  UsageRecord r;
+  r.agreement = demo();
+  r.time_ms = 1'790'000'000'000 + i;
+  r.request_id = RequestId("req-" + std::to_string(i));
+  r.key = 0;
+  r.party = *demo()->find_party("copilot");
+  r.model = *demo()->find_model("frontier-2");
+  r.pool = 0;
+  r.status = 200;
+  r.prompt_tokens = 10;
+  r.completion_tokens = i;
+  r.cost_micro_usd = i;
+  r.list_cost_micro_usd = i;
+  return r;
+}
+
+std::unique_ptr<LedgerStore> sqlite(const std::string& path, bool full = false) {
+  auto store = open_sqlite_store({path, full});
+  EXPECT_TRUE(store.ok()) << store.error().message;
+  return std::move(store.value());
+}
+
+TEST(Ledger, CommitsEveryRecordOnceInOrder) {
+  TempDb db;
+  {
+    Ledger ledger(sqlite(db.path()), LedgerOptions{});
+    for (int i = 1; i <= 10'000; ++i) ledger.append(record(i));
+    ASSERT_TRUE(ledger.flush(10'000));
+    EXPECT_TRUE(ledger.committed(10'000));
+    EXPECT_GE(ledger.stats().commits, 2u);  // grouped in batches
+  }
+  EXPECT_EQ(db.query("SELECT count(*) FROM usage"), 10'000);
+  EXPECT_EQ(db.query("SELECT count(DISTINCT request_id) FROM usage"), 10'000);
+  EXPECT_EQ(db.query("SELECT sum(completion_tokens) FROM usage"), 10'000LL * 10'001 / 2);
+  EXPECT_EQ(db.query("SELECT max(version) FROM schema_version"), kLedgerSchemaVersion);
+  // Ids follow the order of appends.
+  EXPECT_EQ(db.query("SELECT count(*) FROM usage WHERE completion_tokens != id"), 0);
+}
+
+TEST(Ledger, StrictModeWakesTheRequestOnceCommitted) {
+  TempDb db;
+  LedgerOptions options;
+  options.durability = Durability::kStrict;
+  Ledger ledger(sqlite(db.path(), true), options);
+  const uint64_t seq = ledger.append(record(1));
+  ASSERT_TRUE(ledger.flush(5'000));
+  EXPECT_TRUE(ledger.committed(seq));
+  EXPECT_EQ(db.query("SELECT count(*) FROM usage"), 1);
+}
+
+TEST(Ledger, ADestroyedLedgerHasCommittedEverything) {
+  TempDb db;
+  {
+    LedgerOptions options;
+    options.flush_interval_ms = 60'000;  // nothing commits on a timer in this test
+    Ledger ledger(sqlite(db.path()), options);
+    for (int i = 1; i <= 100; ++i) ledger.append(record(i));
+  }
+  EXPECT_EQ(db.query("SELECT count(*) FROM usage"), 100);
+}
+
+// A store that fails its first commits (a full or read-only disk): the ledger reports itself
+// unhealthy, keeps the records, and commits each exactly once when the store recovers.
+class FlakyStore final : public LedgerStore {
+ public:
+  explicit FlakyStore(int failures) : failures_(failures) {}
+  Status append(std::span<const UsageRecord> records) override {
+    if (failures_-- > 0) return Error::internal(ErrorKind::kUnavailable, "disk full");
+    for (const UsageRecord& r : records) seen.push_back(r.completion_tokens);
+    return Status();
+  }
+  std::vector<int64_t> seen;
+
+ private:
+  int failures_;
+};
+
+TEST(Ledger, AFailingStoreLosesNothingAndRecovers) {
+  auto flaky = std::make_unique<FlakyStore>(3);
+  FlakyStore* store = flaky.get();
+  LedgerOptions options;
+  options.retry_ms = 5;
+  options.flush_interval_ms = 1;
+  Ledger ledger(std::move(flaky), options);
+  for (int i = 1; i <= 50; ++i) ledger.append(record(i));
+  ASSERT_TRUE(ledger.flush(10'000));
+  EXPECT_TRUE(ledger.healthy());
+  EXPECT_EQ(ledger.stats().failed_commits, 3u);
+  ASSERT_EQ(store->seen.size(), 50u);
+  for (int i = 0; i < 50; ++i) EXPECT_EQ(store->seen[static_cast<size_t>(i)], i + 1);
+}
+
+TEST(Ledger, UnhealthyWhileTheStoreFails) {
+  auto flaky = std::make_unique<FlakyStore>(1'000'000);
+  LedgerOptions options;
+  options.retry_ms = 5;
+  options.flush_interval_ms = 1;
+  auto ledger = std::make_unique<Ledger>(std::move(flaky), options);
+  ledger->append(record(1));
+  EXPECT_FALSE(ledger->flush(200));
+  EXPECT_FALSE(ledger->healthy());
+  EXPECT_EQ(ledger->stats().queue_depth, 1u);  // kept, not dropped
+}
+
+TEST(LedgerSchema, ANewerSchemaIsRefused) {
+  TempDb db;
+  {
+    sqlite3* raw = nullptr;
+    sqlite3_open(db.path().c_str(), &raw);
+    sqlite3_exec(raw,
+                 "CREATE TABLE schema_version (version INTEGER NOT NULL);"
+                 "INSERT INTO schema_version VALUES (99);",
+                 nullptr, nullptr, nullptr);
+    sqlite3_close(raw);
+  }
+  auto store = open_sqlite_store({db.path(), false});
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.error().message.find("schema version 99"), std::string::npos);
+}
+
+TEST(LedgerSchema, OpeningTwiceMigratesOnce) {
+  TempDb db;
+  { sqlite(db.path()); }
+  { sqlite(db.path()); }
+  EXPECT_EQ(db.query("SELECT count(*) FROM schema_version"), 1);
+}
+
+}  // namespace
+}  // namespace accord

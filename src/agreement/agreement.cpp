@@ -22,6 +22,15 @@ std::optional<ModelId> Agreement::find_model(std::string_view name) const {
   return it->second;
 }
 
+const std::vector<RevenueShare>& Agreement::revenue_share(PartyId party, ModelId model) const {
+  if (party != kNone) {
+    for (const auto& [m, shares] : parties[party].revenue_share) {
+      if (m == model) return shares;
+    }
+  }
+  return models[model].revenue_share;
+}
+
 std::optional<PartyId> Agreement::find_party(std::string_view name) const {
   const auto it = party_by_name.find(name);
   if (it == party_by_name.end()) return std::nullopt;

@@ -32,6 +32,11 @@ struct Limits {
   std::optional<int64_t> budget_micro_usd_per_month;
 };
 
+struct RevenueShare {
+  PartyId party = kNone;
+  int64_t share_ppm = 0;
+};
+
 struct Tier {
   std::string name;
   double weight = 1.0;                  // share of contended capacity (VTC weight)
@@ -48,6 +53,8 @@ struct Party {
   Limits limits;        // tighter than the tier's
   std::optional<int64_t> discount_ppm;
   std::optional<bool> priority;
+  // Models this party buys on other terms (through a reseller, say): who gets its revenue.
+  std::vector<std::pair<ModelId, std::vector<RevenueShare>>> revenue_share;
 };
 
 struct Price {
@@ -58,11 +65,6 @@ struct Price {
 };
 
 enum class ModelKind : uint8_t { kChat, kEmbedding };
-
-struct RevenueShare {
-  PartyId party = kNone;
-  int64_t share_ppm = 0;
-};
 
 struct Model {
   std::string name;
@@ -169,8 +171,8 @@ struct LedgerConfig {
 
 struct ServerConfig {
   std::string listen = "127.0.0.1:8080";
-  int64_t max_body_bytes = 16 * 1024 * 1024;
-  int64_t max_header_bytes = 16 * 1024;
+  int64_t max_body_bytes = int64_t{16} * 1024 * 1024;
+  int64_t max_header_bytes = int64_t{16} * 1024;
   int64_t header_timeout_ms = 10'000;  // whole request head, however slowly it trickles in
   int64_t body_timeout_ms = 10'000;
   int64_t idle_timeout_ms = 75'000;  // keep-alive connection with no request
@@ -202,6 +204,8 @@ struct Agreement {
     return t == kNone ? nullptr : &tiers[t];
   }
   std::optional<ModelId> find_model(std::string_view name) const;
+  // Who gets the revenue of `model` sold to `party`: the party's override, else the model's.
+  const std::vector<RevenueShare>& revenue_share(PartyId party, ModelId model) const;
   std::optional<PartyId> find_party(std::string_view name) const;
 };
 

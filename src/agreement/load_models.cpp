@@ -96,7 +96,7 @@ void Loader::load_model(Model& m, const YAML::Node& node, const std::string& pat
     load_price(m, price, f.path_of("price"));
   }
   if (const YAML::Node share = f.get("revenue_share"); share.IsDefined()) {
-    load_revenue_share(m, share, f.path_of("revenue_share"));
+    load_revenue_share(m.revenue_share, share, f.path_of("revenue_share"));
   } else if (m.owner != kNone) {
     m.revenue_share.push_back({m.owner, kMicrosPerUnit});
   }
@@ -145,7 +145,27 @@ void Loader::load_price(Model& m, const YAML::Node& node, const std::string& pat
   read("flex_multiplier", m.price.flex_multiplier_ppm);
 }
 
-void Loader::load_revenue_share(Model& m, const YAML::Node& node, const std::string& path) {
+void Loader::load_party_revenue_shares() {
+  for (const auto& [party, node] : party_revenue_shares_) {
+    const std::string path = fmt::format("parties.{}.revenue_share", a_.parties[party].name);
+    for_each_entry(node, path, "model",
+                   [&](const std::string& model, const YAML::Node& key, const YAML::Node& value,
+                       const std::string& entry_path) {
+                     const auto id = a_.find_model(model);
+                     if (!id) {
+                       diag_.add(yaml::pos_of(key),
+                                 fmt::format("{}: unknown model '{}'", entry_path, model));
+                       return;
+                     }
+                     std::vector<RevenueShare> shares;
+                     load_revenue_share(shares, value, entry_path);
+                     a_.parties[party].revenue_share.emplace_back(*id, std::move(shares));
+                   });
+  }
+}
+
+void Loader::load_revenue_share(std::vector<RevenueShare>& out, const YAML::Node& node,
+                                const std::string& path) {
   int64_t total_ppm = 0;
   bool complete = true;
   for_each_entry(
@@ -165,7 +185,7 @@ void Loader::load_revenue_share(Model& m, const YAML::Node& node, const std::str
           return;
         }
         total_ppm += *share;
-        m.revenue_share.push_back({*id, *share});
+        out.push_back({*id, *share});
       });
   if (node.IsMap() && complete && total_ppm != kMicrosPerUnit) {
     diag_.add(yaml::pos_of(node),

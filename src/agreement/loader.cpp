@@ -32,6 +32,7 @@ void Loader::load(const YAML::Node& root) {
   if (parties.IsDefined()) load_parties(parties);
   if (pools.IsDefined()) load_pools(pools);
   if (models.IsDefined()) load_models(models);
+  load_party_revenue_shares();
   if (auto n = f.get("reservations"); n.IsDefined()) load_reservations(n);
   if (auto n = f.get("limits"); n.IsDefined()) load_limits(n);
   if (auto n = f.get("sla"); n.IsDefined()) load_sla(n);
@@ -145,7 +146,7 @@ void Loader::load_parties(const YAML::Node& node) {
         p.name = name;
         const Fields f(value, path, diag_,
                        {"role", "tier", "discount_percent", "budget_usd_per_month", "rpm", "tpm",
-                        "max_concurrent", "priority"});
+                        "max_concurrent", "priority", "revenue_share"});
         const YAML::Node role = f.require("role");
         if (role.IsDefined()) {
           const auto r = yaml::read_string(role, f.path_of("role"), diag_);
@@ -176,6 +177,9 @@ void Loader::load_parties(const YAML::Node& node) {
         p.discount_ppm = read_percent_ppm(f, "discount_percent");
         read_limits(f, p.limits);
         p.priority = f.boolean("priority");
+        if (const YAML::Node rs = f.get("revenue_share"); rs.IsDefined()) {
+          party_revenue_shares_.emplace_back(static_cast<PartyId>(a_.parties.size()), rs);
+        }
         a_.party_by_name.emplace(name, static_cast<PartyId>(a_.parties.size()));
         a_.parties.push_back(std::move(p));
       });

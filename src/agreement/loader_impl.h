@@ -32,7 +32,10 @@ class Loader {
   void load_models(const YAML::Node& node);
   void load_model(Model& m, const YAML::Node& node, const std::string& path);
   void load_price(Model& m, const YAML::Node& node, const std::string& path);
-  void load_revenue_share(Model& m, const YAML::Node& node, const std::string& path);
+  // Reads a {party: share} map that must sum to 1 into `out`.
+  void load_revenue_share(std::vector<RevenueShare>& out, const YAML::Node& node,
+                          const std::string& path);
+  void load_party_revenue_shares();
   void load_availability(Model& m, const yaml::Fields& f);
   // load_pools.cpp
   void load_pools(const YAML::Node& node);
@@ -60,6 +63,7 @@ class Loader {
 
   Agreement& a_;
   Diagnostics& diag_;
+  std::vector<std::pair<PartyId, YAML::Node>> party_revenue_shares_;  // read once models are
 };
 
 }  // namespace accord::loader

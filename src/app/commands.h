@@ -28,6 +28,15 @@ int run_engine(const EngineOptions& options);
 
 int run_check(const std::string& path);
 
+struct ReportOptions {
+  std::string config;
+  std::string ledger;  // empty: the agreement's ledger.path
+  std::string period;  // YYYY-MM
+  std::string party;
+  std::string format = "table";
+};
+int run_report(const ReportOptions& options);
+
 struct KeysNewOptions {
   std::string party;
   std::string id;

@@ -54,6 +54,16 @@ int main(int argc, char** argv) {
   keys_new_cmd->add_option("--id", keys_new.id, "Its id (default: PARTY-random)");
   keys_new_cmd->add_option("--config", keys_new.config, "Check the party exists in this file");
 
+  ReportOptions report;
+  auto* report_cmd = app.add_subcommand("report", "Usage, SLA and settlement for a period");
+  report_cmd->add_option("--config", report.config, "The agreement file")->required();
+  report_cmd->add_option("--ledger", report.ledger, "The ledger (default: ledger.path)");
+  report_cmd->add_option("--period", report.period, "The month, YYYY-MM")->required();
+  report_cmd->add_option("--party", report.party, "Only this party's figures");
+  report_cmd->add_option("--format", report.format, "table, json, csv or html")
+      ->check(CLI::IsMember({"table", "json", "csv", "html"}))
+      ->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
   spdlog::set_default_logger(spdlog::stderr_color_mt("accord"));  // stdout is for output
   spdlog::set_level(spdlog::level::from_str(log_level));
@@ -63,5 +73,6 @@ int main(int argc, char** argv) {
   if (engine_cmd->parsed()) return run_engine(engine);
   if (check_cmd->parsed()) return run_check(check_path);
   if (keys_new_cmd->parsed()) return run_keys_new(keys_new);
+  if (report_cmd->parsed()) return run_report(report);
   return 2;
 }

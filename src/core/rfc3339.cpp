@@ -39,7 +39,7 @@ std::optional<UnixMillis> parse_rfc3339(std::string_view s) {
     int scale = 100;
     size_t start = pos;
     while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-      millis += (s[pos] - '0') * scale;
+      millis += static_cast<int64_t>(s[pos] - '0') * scale;
       scale /= 10;
       ++pos;
     }
@@ -62,7 +62,8 @@ std::optional<UnixMillis> parse_rfc3339(std::string_view s) {
   }
   if (pos != s.size()) return std::nullopt;
   const int64_t days = sys_days{ymd}.time_since_epoch().count();
-  const int64_t secs = days * 86400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
+  const int64_t secs = days * 86400 + int64_t{hour} * 3600 + int64_t{minute} * 60 + second -
+                       int64_t{offset_minutes} * 60;
   return secs * 1000 + millis;
 }
 

@@ -134,7 +134,8 @@ double idle_ttft_s(const ReplicaParams& p, int64_t in) {
   for (int64_t done = 0; done < in || (in == 0 && t == 0);) {
     const int64_t chunk = std::min<int64_t>(p.prefill_chunk_tokens, in - done);
     t += p.t_fixed_s + static_cast<double>(chunk) * p.t_token_s +
-         p.t_attn_pair_s * static_cast<double>(chunk) * (static_cast<double>(done) + chunk / 2.0);
+         p.t_attn_pair_s * static_cast<double>(chunk) *
+             (static_cast<double>(done) + static_cast<double>(chunk) / 2.0);
     done += chunk;
     if (in == 0) break;
   }

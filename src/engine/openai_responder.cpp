@@ -242,9 +242,10 @@ asio::awaitable<EngineOutcome> serve_with_engine(
       for (; sent[i] < ready; ++sent[i]) {
         const bool first = sent[i] == 0;
         if (chat) {
-          if (first)
+          if (first) {
             append_chat_chunk(out, meta, static_cast<int64_t>(i), "", true, nullptr,
                               body.include_usage);
+          }
           append_chat_chunk(out, meta, static_cast<int64_t>(i), texts[i].token(sent[i]), false,
                             nullptr, body.include_usage);
         } else {
@@ -255,9 +256,10 @@ asio::awaitable<EngineOutcome> serve_with_engine(
       if (p.finished) {
         finished[i] = true;
         if (chat) {
-          if (sent[i] == 0)
+          if (sent[i] == 0) {
             append_chat_chunk(out, meta, static_cast<int64_t>(i), "", true, nullptr,
                               body.include_usage);
+          }
           append_chat_chunk(out, meta, static_cast<int64_t>(i), "", false, plans[i].finish_reason,
                             body.include_usage);
         } else {

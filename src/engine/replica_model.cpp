@@ -286,12 +286,14 @@ bool ReplicaModel::finished(SeqId id) const {
 
 double ReplicaModel::first_token_time(SeqId id) const {
   const Seq* s = find(id);
-  return s == nullptr ? kNever : s->first_token_at;
+  if (s == nullptr) return kNever;
+  return s->first_token_at;
 }
 
 double ReplicaModel::finish_time(SeqId id) const {
   const Seq* s = find(id);
-  return s == nullptr ? kNever : s->finished_at;
+  if (s == nullptr) return kNever;
+  return s->finished_at;
 }
 
 }  // namespace accord

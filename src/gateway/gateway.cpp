@@ -93,6 +93,13 @@ asio::awaitable<void> Gateway::handle(HttpExchange& exchange) {
     std::string_view model_id;
     if (path.size() > 11) model_id = path.substr(11);
     co_await serve_models(exchange, model_id, headers);
+  } else if (path == "/v1/usage" || path == "/admin/usage" || path == "/admin/sla" ||
+             path == "/admin/settlement") {
+    if (!get) {
+      co_await respond_error(exchange, method_not_allowed(method, path), headers);
+      co_return;
+    }
+    co_await serve_usage_api(exchange, path, headers);
   } else if (path == "/healthz") {
     co_await exchange.respond(200, "application/json", R"({"status":"ok"})", headers);
   } else if (path == "/readyz") {

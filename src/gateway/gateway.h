@@ -53,6 +53,9 @@ class Gateway final : public HttpHandler {
                                      HeaderLines& headers);
   asio::awaitable<void> serve_reload(HttpExchange& exchange, HeaderLines& headers);
   asio::awaitable<void> serve_readyz(HttpExchange& exchange, HeaderLines& headers);
+  // gateway_reports.cpp
+  asio::awaitable<void> serve_usage_api(HttpExchange& exchange, std::string_view path,
+                                        HeaderLines& headers);
 
   AgreementStore& store_;
   LoopClients& clients_;

@@ -93,8 +93,8 @@ std::string openai_error_body(const Error& error) {
 
 asio::awaitable<bool> respond_error(HttpExchange& exchange, const Error& error,
                                     const HeaderLines& headers) {
-  co_return co_await exchange.respond(http_status(error.kind), "application/json",
-                                      openai_error_body(error), headers);
+  const std::string body = openai_error_body(error);
+  co_return co_await exchange.respond(http_status(error.kind), "application/json", body, headers);
 }
 
 }  // namespace accord

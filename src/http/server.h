@@ -17,8 +17,8 @@
 namespace accord {
 
 struct ServerLimits {
-  int64_t max_body_bytes = 16 * 1024 * 1024;
-  int64_t max_header_bytes = 16 * 1024;
+  int64_t max_body_bytes = int64_t{16} * 1024 * 1024;
+  int64_t max_header_bytes = int64_t{16} * 1024;
   int64_t header_timeout_ms = 10'000;
   int64_t body_timeout_ms = 10'000;
   int64_t idle_timeout_ms = 75'000;

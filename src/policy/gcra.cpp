@@ -19,7 +19,7 @@ Gcra::Decision Gcra::describe(Wide now_scaled, Wide tat) const {
 Gcra::Decision Gcra::try_take(MonoNanos now, int64_t cost) {
   if (limit_ == 0 || cost > limit_) {
     Decision d;
-    d.retry_after = limit_ == 0 ? period_ : period_;
+    d.retry_after = period_;  // never admissible: at least a whole period
     return d;
   }
   const Wide now_scaled = Wide{now} * limit_;

@@ -54,6 +54,7 @@ TEST(Gcra, SixteenClientsForAMinuteAdmitExactlyLimitPlusBurst) {
     std::atomic<int64_t> rounds[kClients] = {};
     std::atomic<bool> stop{false};
     std::vector<std::thread> clients;
+    clients.reserve(kClients);
     for (int i = 0; i < kClients; ++i) {
       clients.emplace_back([&, i] {
         while (!stop.load()) {

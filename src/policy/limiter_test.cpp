@@ -129,6 +129,7 @@ TEST(Budget, NeverOverrunUnderConcurrency) {
   const UnixMillis now = 1'790'000'000'000;
   std::atomic<int64_t> admitted{0}, refused{0};
   std::vector<std::thread> threads;
+  threads.reserve(8);
   for (int i = 0; i < 8; ++i) {
     threads.emplace_back([&, i] {
       std::mt19937 rng(static_cast<unsigned>(i));

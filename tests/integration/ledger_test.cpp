@@ -1,0 +1,281 @@
+// The ledger end to end: what the client counted is what the report says, token for token and
+// micro-dollar for micro-dollar; a party reads only its own figures; a gateway killed in the
+// middle of load (strict durability) has every answered request in its ledger exactly once.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <simdjson.h>
+#include <sqlite3.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "core/crypto.h"
+#include "core/rfc3339.h"
+#include "harness.h"
+
+namespace accord::testing {
+namespace {
+
+std::string agreement(const TempDir& dir, const std::string& durability) {
+  return R"(parties:
+  lab: { role: provider }
+  ops: { role: operator }
+  copilot: { role: customer, tier: preferred, discount_percent: 10 }
+  acme: { role: customer, tier: standard, rpm: 6 }
+tiers:
+  preferred: { weight: 1 }
+  standard: { weight: 1 }
+models:
+  m:
+    owner: lab
+    pool: p
+    price: { input_per_mtok: 1000, output_per_mtok: 2000 }
+    revenue_share: { lab: 0.75, ops: 0.25 }
+pools:
+  p: { engine: builtin, gpu: h100, gpus: 1, model_params_b: 8 }
+keys:
+  - { id: copilot-key, party: copilot, sha256: ")" +
+         to_hex(sha256(kCopilotKey)) + R"(" }
+  - { id: acme-key, party: acme, sha256: ")" +
+         to_hex(sha256(kAcmeKey)) + R"(" }
+  - { id: ops-key, party: ops, sha256: ")" +
+         to_hex(sha256(kCloudKey)) + R"(" }
+ledger: { path: ")" +
+         dir.path() + "/ledger.db\", durability: " + durability + " }\n";
+}
+
+// What the client saw of one party.
+struct Counted {
+  int64_t requests = 0, failed = 0, prompt = 0, completion = 0, micro_usd = 0;
+};
+
+int64_t field(const std::string& json, const std::string& name) {
+  const size_t at = json.rfind("\"" + name + "\":");
+  return at == std::string::npos ? -1 : std::atoll(json.c_str() + at + name.size() + 3);
+}
+
+std::string run_stdout(const std::string& command) {
+  std::string out;
+  FILE* p = popen(command.c_str(), "r");
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  pclose(p);
+  return out;
+}
+
+std::string this_month() {
+  return format_rfc3339(SystemClock::instance().wall_now()).substr(0, 7);
+}
+
+TEST(LedgerEndToEnd, TheReportMatchesWhatTheClientCounted) {
+  TempDir dir;
+  const std::string config = dir.write("a.yaml", agreement(dir, "batch"));
+  Served s = start_serve(config, {"--workers", "2"});
+  std::map<std::string, Counted> counted;
+  auto count = [&](const std::string& party, const std::string& key, const HttpResponse& r,
+                   int64_t discount_percent) {
+    Counted& c = counted[party];
+    ++c.requests;
+    if (r.status != 200) {
+      ++c.failed;
+      return;
+    }
+    const int64_t p = field(r.body, "prompt_tokens");
+    const int64_t q = field(r.body, "completion_tokens");
+    ASSERT_GE(p, 0) << r.body;
+    c.prompt += p;
+    c.completion += q;
+    c.micro_usd += (p * 1000 + q * 2000) * (100 - discount_percent) / 100;
+    (void)key;
+  };
+  const std::string chat =
+      R"({"model":"m","messages":[{"role":"user","content":"Hello there"}],"max_tokens":7})";
+  for (int i = 0; i < 5; ++i) {
+    count("copilot", kCopilotKey,
+          http(s.port, "POST", "/v1/chat/completions", chat, bearer(kCopilotKey)), 10);
+  }
+  for (int i = 0; i < 3; ++i) {  // streams: usage from the final usage chunk
+    const HttpResponse r = http(
+        s.port, "POST", "/v1/chat/completions",
+        R"({"model":"m","messages":[{"role":"user","content":"Stream"}],"max_tokens":5,"stream":true,"stream_options":{"include_usage":true}})",
+        bearer(kCopilotKey));
+    count("copilot", kCopilotKey, r, 10);
+  }
+  for (int i = 0; i < 2; ++i) {
+    count("copilot", kCopilotKey,
+          http(s.port, "POST", "/v1/completions",
+               R"({"model":"m","prompt":"Once upon","max_tokens":4})", bearer(kCopilotKey)),
+          10);
+  }
+  count("copilot", kCopilotKey,
+        http(s.port, "POST", "/v1/chat/completions",
+             R"({"model":"m","messages":[{"role":"user","content":"Two"}],"max_tokens":3,"n":2})",
+             bearer(kCopilotKey)),
+        10);
+  for (int i = 0; i < 7; ++i) {  // the 7th is over acme's 6 per minute: refused, billed nothing
+    count("acme", kAcmeKey, http(s.port, "POST", "/v1/chat/completions", chat, bearer(kAcmeKey)),
+          0);
+  }
+  EXPECT_EQ(counted["acme"].failed, 1);
+  // Requests that never name a model (401 here) are recorded too, but belong to no usage line.
+  EXPECT_EQ(http(s.port, "POST", "/v1/chat/completions", chat, bearer("sk-nobody")).status, 401);
+
+  s.process->signal(SIGTERM);  // drains, and commits the ledger
+  ASSERT_EQ(s.process->wait_exit(), 0);
+
+  const std::string json = run_stdout(accord_binary() + " report --config " + config +
+                                      " --period " + this_month() + " --format json");
+  simdjson::dom::parser parser;
+  simdjson::dom::element report;
+  ASSERT_EQ(parser.parse(json).get(report), simdjson::SUCCESS) << json;
+  std::map<std::string, Counted> reported;
+  for (simdjson::dom::element u : report["usage"].get_array()) {
+    Counted& c = reported[std::string(u["party"].get_string().value())];
+    c.requests += u["requests"].get_int64().value();
+    c.failed += u["failed"].get_int64().value();
+    c.prompt += u["prompt_tokens"].get_int64().value();
+    c.completion += u["completion_tokens"].get_int64().value();
+    c.micro_usd += u["net_micro_usd"].get_int64().value();
+  }
+  for (const char* party : {"copilot", "acme"}) {
+    SCOPED_TRACE(party);
+    EXPECT_EQ(reported[party].requests, counted[party].requests);
+    EXPECT_EQ(reported[party].failed, counted[party].failed);
+    EXPECT_EQ(reported[party].prompt, counted[party].prompt);
+    EXPECT_EQ(reported[party].completion, counted[party].completion);
+    EXPECT_EQ(reported[party].micro_usd, counted[party].micro_usd);
+  }
+  // Settlement: owed is what was counted (no reservation, no credit); revenue splits 75/25 and
+  // the parts add up to the whole.
+  int64_t owed = 0, revenue = 0;
+  for (simdjson::dom::element line : report["settlement"].get_array()) {
+    owed += line["owed_micro_usd"].get_int64().value();
+  }
+  for (simdjson::dom::element line : report["revenue"].get_array()) {
+    revenue += line["amount_micro_usd"].get_int64().value();
+  }
+  EXPECT_EQ(owed, counted["copilot"].micro_usd + counted["acme"].micro_usd);
+  EXPECT_EQ(revenue, owed);
+  EXPECT_EQ(report["owed_total_micro_usd"].get_int64().value(), owed);
+  // The other formats render too.
+  EXPECT_NE(run_stdout(accord_binary() + " report --config " + config + " --period " +
+                       this_month() + " --format html")
+                .find("<svg"),
+            std::string::npos);
+}
+
+TEST(LedgerEndToEnd, APartyReadsOnlyItsOwnUsage) {
+  TempDir dir;
+  Served s = start_serve(dir.write("a.yaml", agreement(dir, "batch")), {"--workers", "1"});
+  const std::string chat =
+      R"({"model":"m","messages":[{"role":"user","content":"Hi"}],"max_tokens":2})";
+  ASSERT_EQ(http(s.port, "POST", "/v1/chat/completions", chat, bearer(kCopilotKey)).status, 200);
+  ASSERT_EQ(http(s.port, "POST", "/v1/chat/completions", chat, bearer(kAcmeKey)).status, 200);
+  // Its own usage, whatever it asks for.
+  HttpResponse r = http(s.port, "GET", "/v1/usage?party=copilot", "", bearer(kAcmeKey));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("\"party\":\"acme\""), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("copilot"), std::string::npos) << r.body;
+  EXPECT_EQ(field(r.body, "requests"), 1);
+  // Everyone's figures are for operators only.
+  for (const char* path : {"/admin/usage", "/admin/sla", "/admin/settlement"}) {
+    EXPECT_EQ(http(s.port, "GET", path, "", bearer(kAcmeKey)).status, 403) << path;
+    EXPECT_EQ(http(s.port, "GET", path, "", {}).status, 401) << path;
+  }
+  r = http(s.port, "GET", "/admin/usage?period=" + this_month(), "", bearer(kCloudKey));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("\"party\":\"acme\""), std::string::npos);
+  EXPECT_NE(r.body.find("\"party\":\"copilot\""), std::string::npos);
+  r = http(s.port, "GET", "/admin/settlement", "", bearer(kCloudKey));
+  ASSERT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("\"revenue\""), std::string::npos);
+  EXPECT_EQ(http(s.port, "GET", "/admin/usage?period=2026-13", "", bearer(kCloudKey)).status, 400);
+}
+
+// Strict durability: the gateway is killed (SIGKILL) in the middle of load. Restarted on the same
+// ledger it serves again, the database is intact, and every request whose client received a
+// complete answer is in the ledger exactly once.
+TEST(LedgerEndToEnd, KilledUnderLoadLosesNoAnsweredRequest) {
+  TempDir dir;
+  const std::string config = dir.write("a.yaml", agreement(dir, "strict"));
+  Served s = start_serve(config, {"--workers", "2"});
+  std::mutex mu;
+  std::set<std::string> answered;
+  std::atomic<bool> stop{false};
+  std::atomic<int> sent{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 8; ++t) {
+    clients.emplace_back([&, t] {
+      for (int i = 0; !stop.load(); ++i) {
+        const std::string id = "crash-" + std::to_string(t) + "-" + std::to_string(i);
+        auto headers = bearer(kCopilotKey);
+        headers["X-Request-Id"] = id;
+        const bool stream = i % 2 == 0;
+        HttpConnection c(s.port);
+        if (!c.connected()) return;
+        c.send_request(
+            "POST", "/v1/chat/completions",
+            std::string(
+                R"({"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":3)") +
+                (stream ? R"(,"stream":true})" : "}"),
+            headers);
+        ++sent;
+        const HttpResponse r = c.read_response(10'000);
+        const bool complete =
+            r.status == 200 && (stream ? r.body.find("data: [DONE]") != std::string::npos
+                                       : r.body.find("\"usage\"") != std::string::npos);
+        if (complete) {
+          std::lock_guard lock(mu);
+          answered.insert(id);
+        }
+      }
+    });
+  }
+  while (sent.load() < 300) std::this_thread::yield();
+  s.process->signal(SIGKILL);
+  s.process->wait_exit();
+  stop.store(true);
+  for (auto& c : clients) c.join();
+  ASSERT_GT(answered.size(), 100u);
+
+  // Restarted on the same ledger, it serves.
+  Served again = start_serve(config, {"--workers", "1"});
+  EXPECT_EQ(http(again.port, "POST", "/v1/chat/completions",
+                 R"({"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":2})",
+                 bearer(kAcmeKey))
+                .status,
+            200);
+  again.process->signal(SIGTERM);
+  again.process->wait_exit();
+
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir.path() + "/ledger.db").c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &stmt, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), "ok");
+  sqlite3_finalize(stmt);
+  std::map<std::string, int> in_ledger;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT request_id FROM usage WHERE request_id LIKE 'crash-%'",
+                               -1, &stmt, nullptr),
+            SQLITE_OK);
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    ++in_ledger[reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0))];
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  for (const std::string& id : answered) {
+    EXPECT_EQ(in_ledger[id], 1) << id << " was answered but is in the ledger " << in_ledger[id]
+                                << " times";
+  }
+  for (const auto& [id, n] : in_ledger) EXPECT_EQ(n, 1) << id;
+}
+
+}  // namespace
+}  // namespace accord::testing

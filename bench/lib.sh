@@ -29,6 +29,16 @@ cpu_ns() {
   echo "$total"
 }
 
+# CPU time in nanoseconds of the threads of PID whose name is NAME (e.g. accord-ledger).
+thread_cpu_ns() {
+  local pid=$1 name=$2 total=0 t
+  for t in /proc/"$pid"/task/*; do
+    [ "$(cat "$t/comm" 2>/dev/null)" = "$name" ] || continue
+    total=$((total + $(cut -d' ' -f1 "$t/schedstat")))
+  done
+  echo "$total"
+}
+
 # Busy CPU time (ns) of the whole machine, from /proc/stat (user+nice+system+irq+softirq).
 machine_cpu_ns() {
   awk -v hz="$(getconf CLK_TCK)" '/^cpu /{printf "%.0f", ($2+$3+$4+$7+$8) * 1e9 / hz}' /proc/stat

@@ -31,11 +31,14 @@ Result<Period> period_of(std::string_view target, UnixMillis now) {
   return parse_month(format_rfc3339(now).substr(0, 7));
 }
 
+// Runs on the report thread: first commits what is still queued (so the figures include the
+// caller's latest requests), then reads the ledger.
 std::function<std::shared_ptr<Result<Report>>()> report_job(
-    std::shared_ptr<const Agreement> agreement, std::string ledger_path, Period period,
-    std::optional<std::string> party) {
-  return [agreement = std::move(agreement), ledger_path = std::move(ledger_path),
+    Ledger* ledger, std::shared_ptr<const Agreement> agreement, std::string ledger_path,
+    Period period, std::optional<std::string> party) {
+  return [ledger, agreement = std::move(agreement), ledger_path = std::move(ledger_path),
           period = std::move(period), party = std::move(party)] {
+    if (ledger != nullptr) ledger->flush(1'000);
     return std::make_shared<Result<Report>>(build_report(*agreement, ledger_path, period, party));
   };
 }
@@ -75,14 +78,13 @@ asio::awaitable<void> Gateway::serve_usage_api(HttpExchange& exchange, std::stri
   std::optional<std::string> party;
   if (customer_api) party = a.parties[caller].name;
   const std::optional<std::string> model = query_param(exchange.target(), "model");
-  if (ledger_ != nullptr) ledger_->flush(1'000);  // include what is still queued
   const std::string ledger_path = a.ledger.path;
   const Period p = period.value();
   const auto agreement = snapshot->agreement;
   // The job is built outside this coroutine: GCC 12 miscompiles lambdas that capture a
   // coroutine's locals by copy.
   std::function<std::shared_ptr<Result<Report>>()> job =
-      report_job(agreement, ledger_path, p, party);
+      report_job(ledger_, agreement, ledger_path, p, party);
   const std::shared_ptr<Result<Report>> built =
       co_await run_off_loop<std::shared_ptr<Result<Report>>>(report_threads(), std::move(job));
   Result<Report>& report = *built;

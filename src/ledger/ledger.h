@@ -37,6 +37,7 @@ struct LedgerStats {
   uint64_t commits = 0;
   uint64_t failed_commits = 0;
   double last_commit_ms = 0;
+  double commit_ms_total = 0;  // time spent in the store
   bool healthy = true;
 };
 

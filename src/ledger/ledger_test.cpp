@@ -4,7 +4,9 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "agreement/loader.h"
 
@@ -92,6 +94,23 @@ TEST(Ledger, StrictModeWakesTheRequestOnceCommitted) {
   Ledger ledger(sqlite(db.path(), true), options);
   const uint64_t seq = ledger.append(record(1));
   ASSERT_TRUE(ledger.flush(5'000));
+  EXPECT_TRUE(ledger.committed(seq));
+  EXPECT_EQ(db.query("SELECT count(*) FROM usage"), 1);
+}
+
+// Batch mode commits on its flush timer, without a full batch and without flush(): one quiet
+// request is not held until more traffic comes. (The writer thread runs on real time; the bound
+// below is a failure bound, far above the 5 ms interval, not a timing assertion.)
+TEST(Ledger, BatchModeCommitsALoneRecordOnItsTimer) {
+  TempDb db;
+  LedgerOptions options;
+  options.flush_interval_ms = 5;
+  Ledger ledger(sqlite(db.path()), options);
+  const uint64_t seq = ledger.append(record(1));
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!ledger.committed(seq) && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   EXPECT_TRUE(ledger.committed(seq));
   EXPECT_EQ(db.query("SELECT count(*) FROM usage"), 1);
 }

@@ -11,25 +11,27 @@ class SqliteStore final : public LedgerStore {
  public:
   explicit SqliteStore(sqlite3* db) : db_(db) {}
   ~SqliteStore() override {
+    sqlite3_finalize(insert_many_);
     sqlite3_finalize(insert_);
     sqlite3_close(db_);
   }
 
   Status prepare() {
-    static constexpr const char* kInsert =
-        "INSERT INTO usage (ts_ms, request_id, key_id, party, model, pool, class, service_tier, "
-        "status, failed, error_code, error_source, reserved, prompt_tokens, completion_tokens, "
-        "queue_ms, ttft_ms, total_ms, endpoint, list_cost_micro_usd, cost_micro_usd) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
-    if (sqlite3_prepare_v2(db_, kInsert, -1, &insert_, nullptr) != SQLITE_OK)
-      return error("prepare");
-    return Status();
+    if (Status s = prepare_insert(1, &insert_); !s.ok()) return s;
+    return prepare_insert(kRowsPerInsert, &insert_many_);
   }
 
   Status append(std::span<const UsageRecord> records) override {
     if (sqlite3_exec(db_, "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK) return error("begin");
-    for (const UsageRecord& r : records) {
-      if (Status s = insert(r); !s.ok()) {
+    size_t i = 0;
+    for (; i + kRowsPerInsert <= records.size(); i += kRowsPerInsert) {
+      if (Status s = insert(insert_many_, records.subspan(i, kRowsPerInsert)); !s.ok()) {
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        return s;
+      }
+    }
+    for (; i < records.size(); ++i) {
+      if (Status s = insert(insert_, records.subspan(i, 1)); !s.ok()) {
         sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
         return s;
       }
@@ -43,19 +45,47 @@ class SqliteStore final : public LedgerStore {
   }
 
  private:
-  Status insert(const UsageRecord& r) {
+  static constexpr size_t kRowsPerInsert = 32;
+  static constexpr int kColumns = 21;
+
+  Status prepare_insert(size_t rows, sqlite3_stmt** out) {
+    std::string sql =
+        "INSERT INTO usage (ts_ms, request_id, key_id, party, model, pool, class, service_tier, "
+        "status, failed, error_code, error_source, reserved, prompt_tokens, completion_tokens, "
+        "queue_ms, ttft_ms, total_ms, endpoint, list_cost_micro_usd, cost_micro_usd) VALUES ";
+    for (size_t r = 0; r < rows; ++r) {
+      sql += r == 0 ? "(" : ",(";
+      for (int c = 0; c < kColumns; ++c) sql += c == 0 ? "?" : ",?";
+      sql += ")";
+    }
+    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, out, nullptr) != SQLITE_OK) {
+      return error("prepare");
+    }
+    return Status();
+  }
+
+  Status insert(sqlite3_stmt* stmt, std::span<const UsageRecord> rows) {
+    for (size_t k = 0; k < rows.size(); ++k) bind(stmt, static_cast<int>(k) * kColumns, rows[k]);
+    const int rc = sqlite3_step(stmt);
+    sqlite3_reset(stmt);
+    if (rc != SQLITE_DONE) return error("insert");
+    return Status();
+  }
+
+  // Binds one record's columns after `base` (the bound texts must outlive the statement's step).
+  void bind(sqlite3_stmt* stmt, int base, const UsageRecord& r) {
     const Agreement* a = r.agreement.get();
-    auto text = [this](int i, std::string_view s) {
-      sqlite3_bind_text(insert_, i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
+    auto text = [&](int i, std::string_view s) {
+      sqlite3_bind_text(stmt, base + i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
     };
     auto null_or = [&](int i, bool present, std::string_view s) {
       if (present) {
         text(i, s);
       } else {
-        sqlite3_bind_null(insert_, i);
+        sqlite3_bind_null(stmt, base + i);
       }
     };
-    sqlite3_bind_int64(insert_, 1, r.time_ms);
+    sqlite3_bind_int64(stmt, base + 1, r.time_ms);
     text(2, r.request_id.view());
     null_or(3, r.key >= 0,
             r.key >= 0 ? std::string_view(a->keys[static_cast<size_t>(r.key)].id) : "");
@@ -65,37 +95,33 @@ class SqliteStore final : public LedgerStore {
     null_or(6, r.pool != kNone, r.pool != kNone ? std::string_view(a->pools[r.pool].name) : "");
     null_or(7, r.model != kNone, class_name(r.cls));
     null_or(8, r.model != kNone, to_string(r.service_tier));
-    sqlite3_bind_int(insert_, 9, r.status);
-    sqlite3_bind_int(insert_, 10, r.failed ? 1 : 0);
+    sqlite3_bind_int(stmt, base + 9, r.status);
+    sqlite3_bind_int(stmt, base + 10, r.failed ? 1 : 0);
     if (r.failed) {
       text(11, error_code_name(r.error_kind));
       text(12, error_source_name(r.error_source));
     } else {
-      sqlite3_bind_null(insert_, 11);
-      sqlite3_bind_null(insert_, 12);
+      sqlite3_bind_null(stmt, base + 11);
+      sqlite3_bind_null(stmt, base + 12);
     }
-    sqlite3_bind_int(insert_, 13, r.reserved ? 1 : 0);
-    sqlite3_bind_int64(insert_, 14, r.prompt_tokens);
-    sqlite3_bind_int64(insert_, 15, r.completion_tokens);
-    sqlite3_bind_double(insert_, 16, r.queue_ms);
+    sqlite3_bind_int(stmt, base + 13, r.reserved ? 1 : 0);
+    sqlite3_bind_int64(stmt, base + 14, r.prompt_tokens);
+    sqlite3_bind_int64(stmt, base + 15, r.completion_tokens);
+    sqlite3_bind_double(stmt, base + 16, r.queue_ms);
     if (r.ttft_ms >= 0) {
-      sqlite3_bind_double(insert_, 17, r.ttft_ms);
+      sqlite3_bind_double(stmt, base + 17, r.ttft_ms);
     } else {
-      sqlite3_bind_null(insert_, 17);
+      sqlite3_bind_null(stmt, base + 17);
     }
-    sqlite3_bind_double(insert_, 18, r.total_ms);
+    sqlite3_bind_double(stmt, base + 18, r.total_ms);
     const bool has_endpoint = r.endpoint >= 0 && r.pool != kNone &&
                               static_cast<size_t>(r.endpoint) < a->pools[r.pool].upstreams.size();
     null_or(19, has_endpoint,
             has_endpoint
                 ? std::string_view(a->pools[r.pool].upstreams[static_cast<size_t>(r.endpoint)].url)
                 : "");
-    sqlite3_bind_int64(insert_, 20, r.list_cost_micro_usd);
-    sqlite3_bind_int64(insert_, 21, r.cost_micro_usd);
-    const int rc = sqlite3_step(insert_);
-    sqlite3_reset(insert_);
-    if (rc != SQLITE_DONE) return error("insert");
-    return Status();
+    sqlite3_bind_int64(stmt, base + 20, r.list_cost_micro_usd);
+    sqlite3_bind_int64(stmt, base + 21, r.cost_micro_usd);
   }
 
   Error error(std::string_view what) const {
@@ -105,13 +131,16 @@ class SqliteStore final : public LedgerStore {
 
   sqlite3* db_;
   sqlite3_stmt* insert_ = nullptr;
+  sqlite3_stmt* insert_many_ = nullptr;
 };
 
 }  // namespace
 
 Result<std::unique_ptr<LedgerStore>> open_sqlite_store(const SqliteOptions& options) {
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2(options.path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+  // Only the writer thread uses this connection: no per-call locking inside SQLite.
+  if (sqlite3_open_v2(options.path.c_str(), &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                       nullptr) != SQLITE_OK) {
     std::string message = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
@@ -120,9 +149,10 @@ Result<std::unique_ptr<LedgerStore>> open_sqlite_store(const SqliteOptions& opti
   }
   auto store = std::make_unique<SqliteStore>(db);
   sqlite3_busy_timeout(db, 5000);
-  const std::string pragmas =
-      fmt::format("PRAGMA journal_mode=WAL; PRAGMA synchronous={}; PRAGMA foreign_keys=ON;",
-                  options.synchronous_full ? "FULL" : "NORMAL");
+  const std::string pragmas = fmt::format(
+      "PRAGMA journal_mode=WAL; PRAGMA synchronous={}; PRAGMA foreign_keys=ON; "
+      "PRAGMA cache_size=-32768;",
+      options.synchronous_full ? "FULL" : "NORMAL");
   if (sqlite3_exec(db, pragmas.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
     return Error::internal(ErrorKind::kUnavailable,
                            fmt::format("ledger {}: {}", options.path, sqlite3_errmsg(db)));

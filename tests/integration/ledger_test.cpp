@@ -13,6 +13,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "core/crypto.h"
 #include "core/rfc3339.h"
@@ -196,6 +197,82 @@ TEST(LedgerEndToEnd, APartyReadsOnlyItsOwnUsage) {
   ASSERT_EQ(r.status, 200);
   EXPECT_NE(r.body.find("\"revenue\""), std::string::npos);
   EXPECT_EQ(http(s.port, "GET", "/admin/usage?period=2026-13", "", bearer(kCloudKey)).status, 400);
+}
+
+int64_t count_rows(const std::string& path, const std::string& where) {
+  sqlite3* db = nullptr;
+  sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_stmt* stmt = nullptr;
+  int64_t n = -1;
+  if (sqlite3_prepare_v2(db, ("SELECT count(*) FROM usage WHERE " + where).c_str(), -1, &stmt,
+                         nullptr) == SQLITE_OK &&
+      sqlite3_step(stmt) == SQLITE_ROW) {
+    n = sqlite3_column_int64(stmt, 0);
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return n;
+}
+
+// Another process holds the ledger's write lock, so accord cannot commit: once its writer gives
+// up waiting (SQLite's busy timeout), new requests are refused with 503 rather than served
+// unbilled. When the lock is released, accord serves again and every request it answered is in
+// the ledger exactly once. (The bounds below are failure bounds, not timings.)
+TEST(LedgerEndToEnd, RefusesWhileTheLedgerCannotBeWrittenAndLosesNothing) {
+  TempDir dir;
+  const std::string db_path = dir.path() + "/ledger.db";
+  Served s = start_serve(dir.write("a.yaml", agreement(dir, "batch")), {"--workers", "1"});
+  const std::string chat =
+      R"({"model":"m","messages":[{"role":"user","content":"Hi"}],"max_tokens":2})";
+  auto send = [&](const std::string& id) {
+    auto headers = bearer(kCopilotKey);
+    headers["X-Request-Id"] = id;
+    return http(s.port, "POST", "/v1/chat/completions", chat, headers);
+  };
+  ASSERT_EQ(send("lock-before").status, 200);
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (count_rows(db_path, "request_id = 'lock-before'") != 1 &&
+         std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(count_rows(db_path, "request_id = 'lock-before'"), 1);
+
+  sqlite3* locker = nullptr;
+  ASSERT_EQ(sqlite3_open(db_path.c_str(), &locker), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(locker, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
+  std::vector<std::string> answered{"lock-before"};
+  HttpResponse refused;
+  for (int i = 0; std::chrono::steady_clock::now() < give_up; ++i) {
+    const std::string id = "lock-" + std::to_string(i);
+    HttpResponse r = send(id);
+    if (r.status == 200) answered.push_back(id);
+    if (r.status == 503) {
+      refused = r;
+      break;
+    }
+    ASSERT_EQ(r.status, 200) << r.body;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(refused.status, 503);
+  EXPECT_NE(refused.body.find("ledger cannot be written"), std::string::npos) << refused.body;
+  EXPECT_NE(refused.body.find("\"type\":\"server_error\""), std::string::npos) << refused.body;
+
+  sqlite3_exec(locker, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(locker);
+  int status = 0;
+  while (status != 200 && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    status = send("lock-after").status;
+  }
+  ASSERT_EQ(status, 200);
+  answered.push_back("lock-after");
+  s.process->signal(SIGTERM);
+  s.process->wait_exit();
+  for (const std::string& id : answered) {
+    if (id == "lock-after") continue;  // refusals before it share its id
+    EXPECT_EQ(count_rows(db_path, "request_id = '" + id + "'"), 1) << id;
+  }
+  EXPECT_EQ(count_rows(db_path, "request_id = 'lock-after' AND status = 200"), 1);
 }
 
 // Strict durability: the gateway is killed (SIGKILL) in the middle of load. Restarted on the same

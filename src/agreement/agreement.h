@@ -171,6 +171,7 @@ struct LedgerConfig {
 
 struct ServerConfig {
   std::string listen = "127.0.0.1:8080";
+  std::string access_log = "stderr";  // stderr, off, or a file (appended to)
   int64_t max_body_bytes = int64_t{16} * 1024 * 1024;
   int64_t max_header_bytes = int64_t{16} * 1024;
   int64_t header_timeout_ms = 10'000;  // whole request head, however slowly it trickles in

@@ -298,12 +298,20 @@ void Loader::load_ledger(const YAML::Node& node) {
 }
 
 void Loader::load_server(const YAML::Node& node) {
-  const Fields f(
-      node, "server", diag_,
-      {"listen", "max_body_bytes", "max_header_bytes", "header_timeout_ms", "body_timeout_ms",
-       "idle_timeout_ms", "max_connections", "max_connections_per_ip", "drain_grace_ms"});
+  const Fields f(node, "server", diag_,
+                 {"listen", "max_body_bytes", "max_header_bytes", "header_timeout_ms",
+                  "body_timeout_ms", "idle_timeout_ms", "max_connections", "max_connections_per_ip",
+                  "drain_grace_ms", "access_log"});
   ServerConfig& s = a_.server;
   if (auto v = f.string("listen")) s.listen = *v;
+  if (auto v = f.string("access_log")) {
+    if (v->empty()) {
+      diag_.add(yaml::pos_of(f.get("access_log")),
+                fmt::format("{}: must be stderr, off or a file path", f.path_of("access_log")));
+    } else {
+      s.access_log = *v;
+    }
+  }
   auto positive_int = [&](std::string_view key, int64_t& out) {
     if (auto v = f.integer(key)) {
       if (*v <= 0) {

@@ -7,6 +7,8 @@
 #include "gateway/gateway.h"
 #include "ledger/ledger.h"
 #include "ledger/month_spend.h"
+#include "metrics/access_log.h"
+#include "metrics/gateway_metrics.h"
 #include "upstream/health_checker.h"
 
 namespace accord {
@@ -46,6 +48,20 @@ int run_serve(const ServeOptions& options) {
     ledger = std::make_unique<Ledger>(std::move(sqlite_store.value()), lo);
   }
   Gateway gateway(store, clients, clock, ledger.get());
+  GatewayMetrics metrics(store, ledger.get());
+  gateway.set_metrics(&metrics);
+  const std::string access_log_to =
+      options.access_log.empty() ? agreement.server.access_log : options.access_log;
+  std::unique_ptr<AccessLog> access_log;
+  if (access_log_to != "off") {
+    auto opened = AccessLog::open(access_log_to);
+    if (!opened.ok()) {
+      fmt::print(stderr, "{}\n", opened.error().message);
+      return 1;
+    }
+    access_log = std::move(opened.value());
+    gateway.add_observer(access_log.get());
+  }
   HealthChecker health(loops, clients, [&store] {
     std::vector<std::shared_ptr<EndpointSet>> sets;
     const auto snapshot = store.current();

@@ -10,6 +10,7 @@ struct ServeOptions {
   std::string listen;                // empty: the agreement's server.listen
   int workers = 0;                   // 0: one per core
   std::string scheduler = "accord";  // or "fcfs"
+  std::string access_log;            // empty: the agreement's server.access_log
 };
 int run_serve(const ServeOptions& options);
 

@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
                    "accord (reservations, fair sharing, preemption) or fcfs")
       ->check(CLI::IsMember({"accord", "fcfs"}))
       ->capture_default_str();
+  serve_cmd->add_option("--access-log", serve.access_log,
+                        "stderr, off or a file (default: server.access_log, stderr)");
 
   EngineOptions engine;
   auto* engine_cmd =

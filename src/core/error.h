@@ -41,6 +41,10 @@ struct Error {
   std::string param;            // the request field at fault, empty if none
   std::string code;             // overrides the table's code when set
   int64_t retry_after_ms = -1;  // a refusal's retry-after, or -1
+  // A limit's refusal: which limit ("rpm", "tpm", "concurrent", "budget") and the scope it was
+  // set on ("key", "party", "party_model"); static strings, for metrics. Null otherwise.
+  const char* limit = nullptr;
+  const char* limit_scope = nullptr;
 
   static Error client(ErrorKind kind, std::string message, std::string param = {}) {
     return Error{kind, ErrorSource::kClient, false, std::move(message), std::move(param), {}, -1};

@@ -100,6 +100,13 @@ asio::awaitable<void> Gateway::handle(HttpExchange& exchange) {
       co_return;
     }
     co_await serve_usage_api(exchange, path, headers);
+  } else if (path == "/metrics" || path == "/dashboard" || path == "/dashboard/" ||
+             path == "/dashboard/data") {
+    if (!get) {
+      co_await respond_error(exchange, method_not_allowed(method, path), headers);
+      co_return;
+    }
+    co_await serve_observability(exchange, path, headers);
   } else if (path == "/healthz") {
     co_await exchange.respond(200, "application/json", R"({"status":"ok"})", headers);
   } else if (path == "/readyz") {

@@ -16,6 +16,8 @@
 
 namespace accord {
 
+class GatewayMetrics;
+
 class Gateway final : public HttpHandler {
  public:
   // `ledger` may be null (ledger: { enabled: false }).
@@ -26,6 +28,8 @@ class Gateway final : public HttpHandler {
 
   // REQUIRES: called before serving starts; observers outlive the gateway's use.
   void add_observer(CompletionObserver* observer) { observers_.push_back(observer); }
+  // Serves /metrics and the dashboard from `metrics` (and observes requests for it).
+  void set_metrics(GatewayMetrics* metrics);
 
  private:
   asio::awaitable<void> serve_inference(HttpExchange& exchange, ApiKind kind, HeaderLines& headers);
@@ -56,12 +60,16 @@ class Gateway final : public HttpHandler {
   // gateway_reports.cpp
   asio::awaitable<void> serve_usage_api(HttpExchange& exchange, std::string_view path,
                                         HeaderLines& headers);
+  // gateway_observability.cpp: /metrics, /dashboard, /dashboard/data
+  asio::awaitable<void> serve_observability(HttpExchange& exchange, std::string_view path,
+                                            HeaderLines& headers);
 
   AgreementStore& store_;
   LoopClients& clients_;
   const Clock& clock_;
   Ledger* ledger_;
   std::vector<CompletionObserver*> observers_;
+  GatewayMetrics* metrics_ = nullptr;
 };
 
 // The strict ledger's gate for one request (gateway_usage.cpp).

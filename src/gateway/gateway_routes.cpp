@@ -81,17 +81,10 @@ asio::awaitable<void> Gateway::serve_readyz(HttpExchange& exchange, HeaderLines&
 
 asio::awaitable<void> Gateway::serve_reload(HttpExchange& exchange, HeaderLines& headers) {
   const auto snapshot = store_.current();
-  auto key = authenticate(*snapshot->keys, exchange.header("authorization"));
+  auto key = authenticate_operator(*snapshot->agreement, *snapshot->keys,
+                                   exchange.header("authorization"));
   if (!key.ok()) {
     co_await respond_error(exchange, key.error(), headers);
-    co_return;
-  }
-  if (snapshot->agreement->parties[key.value()->party].role != PartyRole::kOperator) {
-    co_await respond_error(exchange,
-                           Error::client(ErrorKind::kForbidden,
-                                         "This endpoint needs an operator key (a key of a party "
-                                         "whose role is operator)."),
-                           headers);
     co_return;
   }
   const ReloadResult result = store_.reload();

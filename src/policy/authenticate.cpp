@@ -42,4 +42,16 @@ Result<const ApiKey*> authenticate(const KeyIndex& keys, std::string_view author
   return found;
 }
 
+Result<const ApiKey*> authenticate_operator(const Agreement& agreement, const KeyIndex& keys,
+                                            std::string_view authorization) {
+  auto key = authenticate(keys, authorization);
+  if (!key.ok()) return key;
+  if (agreement.parties[key.value()->party].role != PartyRole::kOperator) {
+    return Error::client(ErrorKind::kForbidden,
+                         "This endpoint needs an operator key (a key of a party whose role is "
+                         "operator).");
+  }
+  return key;
+}
+
 }  // namespace accord

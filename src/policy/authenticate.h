@@ -29,4 +29,9 @@ class KeyIndex {
 // repeats the key.
 Result<const ApiKey*> authenticate(const KeyIndex& keys, std::string_view authorization);
 
+// The same, for endpoints that need an operator key (a key of a party whose role is operator):
+// kForbidden for any other party's key.
+Result<const ApiKey*> authenticate_operator(const Agreement& agreement, const KeyIndex& keys,
+                                            std::string_view authorization);
+
 }  // namespace accord

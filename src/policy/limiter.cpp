@@ -37,6 +37,9 @@ std::shared_ptr<ScopeCounters> counters_for(const Limits& limits, std::string la
   const std::string print = fingerprint(limits);
   if (previous_raw != nullptr && previous_raw->fingerprint == print) return previous;
   auto c = std::make_shared<ScopeCounters>();
+  c->scope = label.starts_with("key ")                       ? "key"
+             : label.find(" on model ") != std::string::npos ? "party_model"
+                                                             : "party";
   c->label = std::move(label);
   c->fingerprint = print;
   if (limits.rpm) c->rpm = std::make_unique<Gcra>(*limits.rpm, kMinute);
@@ -174,6 +177,8 @@ Result<LimitLease> admit_limits(const LimitState& state, const LimitRequest& r,
                                             "at once.",
                                             s->label, *s->max_concurrent));
         e.retry_after_ms = 1000;
+        e.limit = "concurrent";
+        e.limit_scope = s->scope;
         return refuse(std::move(e));
       }
       took_concurrent = true;
@@ -192,6 +197,8 @@ Result<LimitLease> admit_limits(const LimitState& state, const LimitRequest& r,
                                             "{}: limit {}. Please try again in {}.",
                                             s->label, s->rpm->limit(), seconds(d.retry_after)));
         e.retry_after_ms = (d.retry_after + kNanosPerMilli - 1) / kNanosPerMilli;
+        e.limit = "rpm";
+        e.limit_scope = s->scope;
         return refuse(std::move(e));
       }
       if (headers != nullptr &&
@@ -220,6 +227,8 @@ Result<LimitLease> admit_limits(const LimitState& state, const LimitRequest& r,
                               s->label, s->tpm->limit(), r.estimated_tokens,
                               seconds(d.retry_after)));
         e.retry_after_ms = (d.retry_after + kNanosPerMilli - 1) / kNanosPerMilli;
+        e.limit = "tpm";
+        e.limit_scope = s->scope;
         return refuse(std::move(e));
       }
     }
@@ -233,6 +242,8 @@ Result<LimitLease> admit_limits(const LimitState& state, const LimitRequest& r,
                         "request may cost up to {}.",
                         usd(s->budget->limit()), s->label, usd(std::max<int64_t>(0, remaining)),
                         usd(r.max_cost_micro_usd)));
+        e.limit = "budget";
+        e.limit_scope = s->scope;
         return refuse(std::move(e));
       }
     }

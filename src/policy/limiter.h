@@ -21,6 +21,7 @@ namespace accord {
 // The counters of one scope.
 struct ScopeCounters {
   std::string label;        // "key 'acme-demo'", "party 'acme'", "party 'acme' on model 'm'"
+  const char* scope = "";   // "key", "party", "party_model"
   std::string fingerprint;  // its limits; counters are kept across reloads while it is equal
   std::unique_ptr<Gcra> rpm;
   std::unique_ptr<Gcra> tpm;

@@ -1,0 +1,138 @@
+#include "metrics/access_log.h"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+
+#include "core/json_writer.h"
+#include "core/rfc3339.h"
+#include "http/openai_error.h"
+
+namespace accord {
+namespace {
+
+constexpr size_t kFlushBytes = size_t{256} * 1024;
+
+// Milliseconds with microsecond precision, or null when the moment never came.
+void millis(JsonWriter& w, std::string_view key, MonoNanos from, MonoNanos to) {
+  w.key(key);
+  if (from == 0 || to == 0 || to < from) {
+    w.null();
+  } else {
+    w.value(std::round(static_cast<double>(to - from) / 1e3) / 1e3);
+  }
+}
+
+}  // namespace
+
+Result<std::unique_ptr<AccessLog>> AccessLog::open(const std::string& destination) {
+  if (destination == "stderr") return std::unique_ptr<AccessLog>(new AccessLog(stderr, false));
+  FILE* f = std::fopen(destination.c_str(), "a");
+  if (f == nullptr) {
+    return Error::internal(ErrorKind::kInternal, fmt::format("cannot open the access log {}: {}",
+                                                             destination, std::strerror(errno)));
+  }
+  return std::unique_ptr<AccessLog>(new AccessLog(f, true));
+}
+
+AccessLog::AccessLog(FILE* file, bool owned) : file_(file), owned_(owned) {
+  writer_ = std::thread([this] { run(); });
+}
+
+AccessLog::~AccessLog() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  writer_.join();
+  if (owned_) std::fclose(file_);
+}
+
+void AccessLog::format(const RequestContext& ctx, std::string& out) {
+  const Agreement& a = *ctx.snapshot->agreement;
+  const int status = ctx.client_gone && ctx.status < 400 ? 499 : ctx.status;
+  JsonWriter w(out);
+  w.begin_object();
+  w.field("ts", format_rfc3339(ctx.wall_arrived_at));
+  w.field("request_id", ctx.request_id.view());
+  auto name_or_null = [&](std::string_view key, bool present, std::string_view value) {
+    w.key(key);
+    if (present) {
+      w.value(value);
+    } else {
+      w.null();
+    }
+  };
+  name_or_null("party", ctx.key != nullptr && ctx.party != kNone,
+               ctx.party != kNone ? std::string_view(a.parties[ctx.party].name) : "");
+  name_or_null("key_id", ctx.key != nullptr,
+               ctx.key != nullptr ? std::string_view(ctx.key->id) : "");
+  name_or_null("model", ctx.model != kNone,
+               ctx.model != kNone ? std::string_view(a.models[ctx.model].name) : "");
+  name_or_null("class", ctx.model != kNone, to_string(ctx.sched_class));
+  w.field("status", status);
+  name_or_null("error", ctx.error.has_value(),
+               ctx.error ? openai_error_code(ctx.error->kind) : std::string_view());
+  w.field("prompt_tokens", ctx.prompt_tokens);
+  w.field("completion_tokens", ctx.completion_tokens);
+  millis(w, "queue_ms", ctx.arrived_at, ctx.dispatched_at);
+  millis(w, "ttft_ms", ctx.arrived_at, ctx.first_token_at);
+  millis(w, "total_ms", ctx.arrived_at, ctx.finished_at);
+  const bool upstream = ctx.pool != kNone && ctx.endpoint >= 0 &&
+                        static_cast<size_t>(ctx.endpoint) < a.pools[ctx.pool].upstreams.size();
+  name_or_null("upstream", ctx.pool != kNone && ctx.model != kNone,
+               upstream ? std::string_view(
+                              a.pools[ctx.pool].upstreams[static_cast<size_t>(ctx.endpoint)].url)
+                        : std::string_view("builtin"));
+  w.end_object();
+}
+
+void AccessLog::on_complete(const RequestContext& ctx) {
+  thread_local std::string line;
+  line.clear();
+  format(ctx, line);
+  line += '\n';
+  bool wake = false;
+  {
+    std::lock_guard lock(mu_);
+    buffer_ += line;
+    wake = buffer_.size() >= kFlushBytes;
+  }
+  if (wake) wake_.notify_one();
+}
+
+void AccessLog::flush() {
+  std::string out;
+  {
+    std::lock_guard lock(mu_);
+    out.swap(buffer_);
+  }
+  if (!out.empty()) {
+    std::fwrite(out.data(), 1, out.size(), file_);
+    std::fflush(file_);
+  }
+}
+
+void AccessLog::run() {
+  std::unique_lock lock(mu_);
+  std::string out;
+  for (;;) {
+    wake_.wait_for(lock, std::chrono::milliseconds(100),
+                   [&] { return stopping_ || buffer_.size() >= kFlushBytes; });
+    out.clear();
+    out.swap(buffer_);
+    const bool stop = stopping_;
+    lock.unlock();
+    if (!out.empty()) {
+      std::fwrite(out.data(), 1, out.size(), file_);
+      std::fflush(file_);
+    }
+    if (stop) return;
+    lock.lock();
+  }
+}
+
+}  // namespace accord

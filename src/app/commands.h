@@ -38,6 +38,21 @@ struct ReportOptions {
 };
 int run_report(const ReportOptions& options);
 
+struct SimulateOptions {
+  std::string config;
+  std::string trace;    // a trace CSV, or
+  std::string traffic;  // a traffic file
+  double duration_s = 0;
+  double rate_scale = 1.0;
+  std::string party_map;  // party=weight,...
+  std::string scheduler = "accord";
+  std::string format = "table";
+  std::string html;
+  std::string start;  // RFC 3339: the simulated wall time of t = 0 (default: now)
+  uint64_t seed = 1;
+};
+int run_simulate(const SimulateOptions& options);
+
 struct KeysNewOptions {
   std::string party;
   std::string id;

@@ -1,4 +1,5 @@
 // accord: one agreement file in, an OpenAI-compatible gateway out.
+#include <fmt/format.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
@@ -66,6 +67,32 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"table", "json", "csv", "html"}))
       ->capture_default_str();
 
+  SimulateOptions sim;
+  auto* sim_cmd = app.add_subcommand(
+      "simulate", "Run the agreement's schedulers and engines on a trace, in virtual time");
+  sim_cmd->add_option("--config", sim.config, "The agreement file")->required();
+  auto* trace_opt = sim_cmd->add_option(
+      "--trace", sim.trace, "TIMESTAMP,ContextTokens,GeneratedTokens[,party][,model] CSV");
+  auto* traffic_opt = sim_cmd->add_option("--traffic", sim.traffic, "A traffic file (YAML)");
+  trace_opt->excludes(traffic_opt);
+  sim_cmd->add_option("--duration", sim.duration_s, "Seconds of arrivals (default: the trace's)");
+  sim_cmd->add_option("--rate-scale", sim.rate_scale, "Multiply the trace's arrival rate")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  sim_cmd->add_option("--party-map", sim.party_map,
+                      "party=weight,... for trace rows without a party (default: round-robin "
+                      "over the customers)");
+  sim_cmd->add_option("--scheduler", sim.scheduler, "accord or fcfs")
+      ->check(CLI::IsMember({"accord", "fcfs"}))
+      ->capture_default_str();
+  sim_cmd->add_option("--format", sim.format, "table or json")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->capture_default_str();
+  sim_cmd->add_option("--html", sim.html, "Also write a self-contained HTML report here");
+  sim_cmd->add_option("--start", sim.start, "Simulated wall time of t=0, RFC 3339 (default: now)");
+  sim_cmd->add_option("--seed", sim.seed, "Random seed (traffic files, --party-map)")
+      ->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
   spdlog::set_default_logger(spdlog::stderr_color_mt("accord"));  // stdout is for output
   spdlog::set_level(spdlog::level::from_str(log_level));
@@ -76,5 +103,12 @@ int main(int argc, char** argv) {
   if (check_cmd->parsed()) return run_check(check_path);
   if (keys_new_cmd->parsed()) return run_keys_new(keys_new);
   if (report_cmd->parsed()) return run_report(report);
+  if (sim_cmd->parsed()) {
+    if (sim.trace.empty() && sim.traffic.empty()) {
+      fmt::print(stderr, "simulate: give --trace CSV or --traffic FILE\n");
+      return 2;
+    }
+    return run_simulate(sim);
+  }
   return 2;
 }

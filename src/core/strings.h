@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string_view>
+#include <vector>
 
 namespace accord {
 
@@ -25,6 +26,19 @@ constexpr std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
+}
+
+// Splits on `sep`, trimming blanks (and a CR) around each field; "" gives one empty field.
+inline std::vector<std::string_view> split_string(std::string_view s, char sep) {
+  std::vector<std::string_view> out;
+  for (size_t start = 0;;) {
+    const size_t at = s.find(sep, start);
+    std::string_view field = s.substr(start, at == std::string_view::npos ? at : at - start);
+    if (!field.empty() && field.back() == '\r') field.remove_suffix(1);
+    out.push_back(trim(field));
+    if (at == std::string_view::npos) return out;
+    start = at + 1;
+  }
 }
 
 }  // namespace accord

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <utility>
 
 #include "core/json_writer.h"
 #include "core/rfc3339.h"
@@ -14,6 +15,9 @@ namespace accord {
 namespace {
 
 constexpr size_t kFlushBytes = size_t{256} * 1024;
+// If the destination stops taking lines (a full disk, a stderr pipe nobody reads), lines beyond
+// this are dropped and counted rather than held in memory without bound.
+constexpr size_t kMaxBufferedBytes = size_t{64} * 1024 * 1024;
 
 // Milliseconds with microsecond precision, or null when the moment never came.
 void millis(JsonWriter& w, std::string_view key, MonoNanos from, MonoNanos to) {
@@ -98,6 +102,10 @@ void AccessLog::on_complete(const RequestContext& ctx) {
   bool wake = false;
   {
     std::lock_guard lock(mu_);
+    if (buffer_.size() + line.size() > kMaxBufferedBytes) {
+      ++dropped_;
+      return;
+    }
     buffer_ += line;
     wake = buffer_.size() >= kFlushBytes;
   }
@@ -125,7 +133,11 @@ void AccessLog::run() {
     out.clear();
     out.swap(buffer_);
     const bool stop = stopping_;
+    const uint64_t dropped = std::exchange(dropped_, 0);
     lock.unlock();
+    if (dropped > 0) {
+      out += fmt::format("{{\"access_log_dropped_lines\":{}}}\n", dropped);
+    }
     if (!out.empty()) {
       std::fwrite(out.data(), 1, out.size(), file_);
       std::fflush(file_);

@@ -2,7 +2,8 @@
 // model, class, status, tokens, queue time, TTFT, total time, upstream), to stderr or a file.
 // The request path formats its line and appends it to a buffer under a short lock; a writer
 // thread writes the buffer out every 100 ms (or sooner when it grows large), so a request never
-// waits on the disk.
+// waits on the disk. A destination that stops taking lines costs at most 64 MiB of buffer; lines
+// beyond are dropped and the count written once it moves again.
 #pragma once
 
 #include <condition_variable>
@@ -37,7 +38,8 @@ class AccessLog final : public CompletionObserver {
   bool owned_;
   std::mutex mu_;
   std::condition_variable wake_;
-  std::string buffer_;  // guarded by mu_
+  std::string buffer_;    // guarded by mu_
+  uint64_t dropped_ = 0;  // guarded by mu_: lines dropped while the destination was stuck
   bool stopping_ = false;
   std::thread writer_;
 };

@@ -35,7 +35,10 @@ class LimitState {
   // Builds the counters for `agreement`, keeping those of `previous` whose limits did not change.
   LimitState(const Agreement& agreement, const LimitState* previous);
 
-  ScopeCounters* key(size_t key_index) const { return keys_[key_index].get(); }
+  // nullptr for a key index out of range (the simulator admits traffic without keys).
+  ScopeCounters* key(size_t key_index) const {
+    return key_index < keys_.size() ? keys_[key_index].get() : nullptr;
+  }
   ScopeCounters* party(PartyId p) const { return parties_[static_cast<size_t>(p)].get(); }
   ScopeCounters* pair(PartyId p, ModelId m) const;
   SpendBudget* party_budget(PartyId p) const {

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -129,6 +130,10 @@ Served start_serve(const std::string& config, std::vector<std::string> extra) {
   std::vector<std::string> argv{accord_binary(), "serve",    "--config",
                                 config,          "--listen", "127.0.0.1:0"};
   argv.insert(argv.end(), extra.begin(), extra.end());
+  // Nobody reads the access log on stderr here: off unless a test asks for it.
+  if (std::find(extra.begin(), extra.end(), "--access-log") == extra.end()) {
+    argv.insert(argv.end(), {"--access-log", "off"});
+  }
   Served s;
   s.process = std::make_unique<Process>(argv);
   s.port = std::atoi(s.process->wait_for_line(R"(on http://127\.0\.0\.1:(\d+))").c_str());

@@ -53,6 +53,14 @@ struct SimulateOptions {
 };
 int run_simulate(const SimulateOptions& options);
 
+struct PlanOptions {
+  std::string config;
+  std::string fleet;
+  std::string kueue;  // a directory for the Kueue manifests
+  std::string format = "table";
+};
+int run_plan(const PlanOptions& options);
+
 struct KeysNewOptions {
   std::string party;
   std::string id;

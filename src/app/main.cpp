@@ -93,6 +93,17 @@ int main(int argc, char** argv) {
   sim_cmd->add_option("--seed", sim.seed, "Random seed (traffic files, --party-map)")
       ->capture_default_str();
 
+  PlanOptions plan;
+  auto* plan_cmd = app.add_subcommand(
+      "plan", "Size the pools by simulation, split the fleet, export the split to Kueue");
+  plan_cmd->add_option("--config", plan.config, "The agreement file")->required();
+  plan_cmd->add_option("--fleet", plan.fleet, "The fleet file (GPUs, topology, training jobs)")
+      ->required();
+  plan_cmd->add_option("--kueue", plan.kueue, "Write Kueue v1beta1 manifests to this directory");
+  plan_cmd->add_option("--format", plan.format, "table, json or html")
+      ->check(CLI::IsMember({"table", "json", "html"}))
+      ->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
   spdlog::set_default_logger(spdlog::stderr_color_mt("accord"));  // stdout is for output
   spdlog::set_level(spdlog::level::from_str(log_level));
@@ -103,6 +114,7 @@ int main(int argc, char** argv) {
   if (check_cmd->parsed()) return run_check(check_path);
   if (keys_new_cmd->parsed()) return run_keys_new(keys_new);
   if (report_cmd->parsed()) return run_report(report);
+  if (plan_cmd->parsed()) return run_plan(plan);
   if (sim_cmd->parsed()) {
     if (sim.trace.empty() && sim.traffic.empty()) {
       fmt::print(stderr, "simulate: give --trace CSV or --traffic FILE\n");

@@ -57,6 +57,9 @@ Result<Fleet> load_fleet(const std::string& path) {
       f.prompt_tokens = s["prompt_tokens"].as<int>(f.prompt_tokens);
       f.output_tokens = s["output_tokens"].as<int>(f.output_tokens);
       f.attainment = s["attainment"].as<double>(f.attainment);
+      f.daily_low = s["daily_low"].as<double>(f.daily_low);
+      f.peak_hour = s["peak_hour"].as<double>(f.peak_hour);
+      if (f.daily_low < 0 || f.daily_low > 1) return fail("sizing.daily_low must be in [0, 1]");
       if (f.sim_seconds <= 0 || f.prompt_tokens <= 0 || f.output_tokens <= 0 || f.attainment <= 0 ||
           f.attainment > 1) {
         return fail(

@@ -34,6 +34,8 @@ struct Fleet {
   int prompt_tokens = 1000;      // the request shape reservations are sized with
   int output_tokens = 250;
   double attainment = 0.99;  // the share of reserved requests that must meet the SLO
+  double daily_low = 0.4;    // the reserved load's daily trough, as a share of its peak
+  double peak_hour = 14;     // when the daily peak comes
 };
 
 // Errors are FILE: key: message.

@@ -72,7 +72,8 @@ std::string plan_json(const Plan& p) {
     w.field("inference_gpu_hours_guaranteed", s.inference_gpu_hours_guaranteed);
     w.field("inference_gpu_hours_used", s.inference_gpu_hours_used);
     w.field("research_gpu_hours_guaranteed", s.research_gpu_hours_guaranteed);
-    w.field("research_gpu_hours_delivered", s.research_gpu_hours_delivered).end_object();
+    w.field("research_gpu_hours_delivered", s.research_gpu_hours_delivered);
+    w.field("reclaims_per_day", s.reclaims_per_day).end_object();
   }
   w.end_array().field("reclaim_s", p.reclaim_s).key("gangs").begin_array();
   for (const GangPlacement& g : p.gangs) {

@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
+#include <numbers>
 #include <random>
 
 #include "core/clock.h"
@@ -243,14 +245,31 @@ Plan make_plan(const Agreement& a, const Fleet& f) {
     split[g.type].gpu = g.type;
     split[g.type].inventory += g.gpus();
   }
-  std::map<std::string, double> used_gpus;  // inference GPUs busy on average
   for (const PoolPlan& pp : plan.pools) {
     SplitPlan& s = split[pp.gpu];
     s.gpu = pp.gpu;
     s.inference += pp.planned_gpus;
     s.inference_min += pp.sized ? pp.min_gpus : pp.planned_gpus;
-    used_gpus[pp.gpu] += pp.sized ? std::max<double>(pp.min_gpus, pp.utilisation * pp.planned_gpus)
-                                  : pp.planned_gpus;
+  }
+  // A day of inference demand, hour by hour: the reserved load follows a daily cycle between
+  // sizing.daily_low and 1; a pool needs the share of its planned GPUs that load takes of the
+  // load at which it breaks (from the simulation), never less than its minimum scaled likewise.
+  std::map<std::string, std::array<double, 24>> needed;
+  for (const PoolPlan& pp : plan.pools) {
+    auto& day = needed[pp.gpu];
+    for (int h = 0; h < 24; ++h) {
+      const double load =
+          f.daily_low + (1 - f.daily_low) *
+                            (1 + std::cos(2 * std::numbers::pi * (h + 0.5 - f.peak_hour) / 24)) / 2;
+      double gpus = pp.planned_gpus;
+      if (pp.sized && pp.feasible && pp.breaking_tokens_per_s > 0) {
+        gpus =
+            std::max(pp.planned_gpus * load * pp.reserved_tokens_per_s / pp.breaking_tokens_per_s,
+                     pp.min_gpus * load);
+        gpus = std::min<double>(pp.planned_gpus, std::ceil(gpus / pp.tp) * pp.tp);
+      }
+      day[static_cast<size_t>(h)] += gpus;
+    }
   }
   for (auto& [type, s] : split) {
     if (s.inference_min > s.inventory) {
@@ -268,12 +287,18 @@ Plan make_plan(const Agreement& a, const Fleet& f) {
     s.inference_min = std::min(s.inference_min, s.inference);
     s.research = s.inventory - s.inference;
     s.research_may_borrow = s.inference - s.inference_min;
-    const double used = std::min<double>(s.inference, used_gpus[type]);
-    const double lent = std::min<double>(s.research_may_borrow, s.inference - used);
     s.inference_gpu_hours_guaranteed = 24.0 * s.inference;
-    s.inference_gpu_hours_used = 24.0 * used;
     s.research_gpu_hours_guaranteed = 24.0 * s.research;
-    s.research_gpu_hours_delivered = 24.0 * (s.research + std::max(0.0, lent));
+    std::array<double, 24> lent{};
+    for (size_t h = 0; h < 24; ++h) {
+      const double used = std::min<double>(s.inference, needed[type][h]);
+      lent[h] = std::clamp<double>(s.inference - used, 0, s.research_may_borrow);
+      s.inference_gpu_hours_used += used;
+      s.research_gpu_hours_delivered += s.research + lent[h];
+    }
+    for (size_t h = 0; h < 24; ++h) {
+      if (lent[h] < lent[(h + 23) % 24]) ++s.reclaims_per_day;
+    }
     plan.split.push_back(s);
   }
   place_gangs(f, plan);

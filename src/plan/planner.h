@@ -36,6 +36,7 @@ struct SplitPlan {
   int research_may_borrow = 0;  // inference's lendable headroom
   double inference_gpu_hours_guaranteed = 0, inference_gpu_hours_used = 0;  // per day
   double research_gpu_hours_guaranteed = 0, research_gpu_hours_delivered = 0;
+  int reclaims_per_day = 0;  // hours in which inference takes lent GPUs back
 };
 
 struct GangPlacement {

@@ -46,6 +46,12 @@ TEST(Plan, TheKueueManifestsCarryThePlannedSplit) {
       row[k] = int64_t(s[k]);
     }
     EXPECT_EQ(row["inference"] + row["research"], row["inventory"]);
+    // Research gets at least its guarantee, plus what inference lends; inference uses at most its.
+    EXPECT_GE(double(s["research_gpu_hours_delivered"]),
+              double(s["research_gpu_hours_guaranteed"]));
+    EXPECT_LE(double(s["research_gpu_hours_delivered"]),
+              double(s["research_gpu_hours_guaranteed"]) + 24.0 * row["research_may_borrow"]);
+    EXPECT_LE(double(s["inference_gpu_hours_used"]), double(s["inference_gpu_hours_guaranteed"]));
   }
   ASSERT_EQ(split.size(), 2u);
   // The h100 pool carries a reservation: sized by simulation, with headroom it may lend.

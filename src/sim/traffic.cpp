@@ -56,7 +56,8 @@ Result<std::vector<Arrival>> load_trace(const std::string& path, const Agreement
   std::ifstream in(path);
   if (!in) return Error::client(ErrorKind::kInvalidRequest, fmt::format("{}: cannot read", path));
   auto fail = [&](int line, const std::string& message) -> Error {
-    return Error::client(ErrorKind::kInvalidRequest, fmt::format("{}:{}: {}", path, line, message));
+    return Error::client(ErrorKind::kInvalidRequest,
+                         line > 0 ? fmt::format("{}:{}: {}", path, line, message) : message);
   };
   std::string line;
   if (!std::getline(in, line)) return fail(1, "empty trace");

@@ -40,6 +40,14 @@ int64_t EndpointSet::failures_total(int i) const {
   return endpoints_[static_cast<size_t>(i)]->failures_total.load(std::memory_order_relaxed);
 }
 
+bool EndpointSet::any_healthy_untried(uint64_t tried) const {
+  for (size_t i = 0; i < endpoints_.size(); ++i) {
+    if (i < 64 && (tried >> i & 1) != 0) continue;
+    if (healthy(static_cast<int>(i))) return true;
+  }
+  return false;
+}
+
 int EndpointSet::try_acquire(uint64_t tried) {
   for (;;) {
     int best = -1;

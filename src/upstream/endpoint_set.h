@@ -45,6 +45,8 @@ class EndpointSet {
   void record_failure(int endpoint);
   bool healthy(int endpoint) const;
   bool any_healthy() const;
+  // A healthy endpoint outside `tried` (bit i: endpoint i) exists: a retry has somewhere to go.
+  bool any_healthy_untried(uint64_t tried) const;
   int inflight(int endpoint) const;
   int64_t failures_total(int endpoint) const;
 

@@ -164,7 +164,10 @@ asio::awaitable<ForwardOutcome> forward_to_upstream(EndpointSet& endpoints, Http
       } else {
         endpoints.record_success(e);
       }
-      if (retryable_status(status) && attempt < pool.max_retries) {
+      // Retry elsewhere if there is an elsewhere; otherwise the client gets the upstream's own
+      // answer (a 503 or 429 with its retry-after), not a synthesized one.
+      if (retryable_status(status) && attempt < pool.max_retries &&
+          endpoints.any_healthy_untried(tried)) {
         last_error = upstream_status_error(status, error_body, target);
         continue;
       }

@@ -9,6 +9,7 @@ namespace accord::testing {
 struct TestAgreement {
   std::vector<int> upstream_ports;  // endpoints of pool "up" (model m-up)
   int max_inflight = 16;
+  std::string up_timeouts = "connect_ms: 1000";  // pool "up"'s timeouts
   std::string server;        // extra `server:` keys, e.g. "max_body_bytes: 1024"
   std::string extra_models;  // more entries under models:
   std::string ledger_path;   // the ledger\'s database (default: in the test\'s temp dir)

@@ -1,0 +1,195 @@
+#include "fault_upstream.h"
+
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+
+namespace accord::testing {
+namespace {
+
+void send_all(int fd, const std::string& s) {
+  size_t off = 0;
+  while (off < s.size()) {
+    const ssize_t n = ::send(fd, s.data() + off, s.size() - off, MSG_NOSIGNAL);
+    if (n <= 0) return;
+    off += static_cast<size_t>(n);
+  }
+}
+
+void reset(int fd) {
+  linger l{1, 0};  // close with RST
+  setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+}
+
+const char* kChunk =
+    "data: "
+    "{\"id\":\"chatcmpl-f\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","
+    "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi \"},\"finish_reason\":null}]}\n\n";
+
+}  // namespace
+
+FaultUpstream::FaultUpstream(Fault fault, int status, std::string retry_after)
+    : fault_(fault), status_(status), retry_after_(std::move(retry_after)) {
+  listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+  int one = 1;
+  setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  ::listen(listen_fd_, 128);
+  socklen_t len = sizeof addr;
+  getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+  port_ = ntohs(addr.sin_port);
+  acceptor_ = std::thread([this] { accept_loop(); });
+}
+
+FaultUpstream::~FaultUpstream() {
+  stopping_.store(true);
+  acceptor_.join();
+  ::close(listen_fd_);
+  std::vector<std::thread> workers;
+  {
+    std::lock_guard lock(mu_);
+    for (int fd : open_fds_) ::shutdown(fd, SHUT_RDWR);
+    workers.swap(workers_);
+  }
+  for (auto& t : workers) t.join();
+}
+
+void FaultUpstream::accept_loop() {
+  while (!stopping_.load()) {
+    pollfd p{listen_fd_, POLLIN, 0};
+    if (::poll(&p, 1, 50) <= 0) continue;
+    const int fd = ::accept(listen_fd_, nullptr, nullptr);
+    if (fd < 0) continue;
+    std::lock_guard lock(mu_);
+    open_fds_.push_back(fd);
+    workers_.emplace_back([this, fd] { serve(fd); });
+  }
+}
+
+void FaultUpstream::serve(int fd) {
+  std::string in;
+  char buf[16384];
+  bool eof = false;
+  // Reads what arrives within timeout_ms; false on a timeout or the end of the connection.
+  auto read_more = [&](int timeout_ms) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, timeout_ms) <= 0) return false;
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) {
+      eof = true;
+      return false;
+    }
+    in.append(buf, static_cast<size_t>(n));
+    return true;
+  };
+  for (;;) {  // keep-alive: one request after another
+    size_t head_end = std::string::npos;
+    while (!eof && !stopping_.load() && (head_end = in.find("\r\n\r\n")) == std::string::npos) {
+      read_more(100);
+    }
+    if (head_end == std::string::npos) break;
+    const std::string head = in.substr(0, head_end);
+    size_t length = 0;
+    std::string lower = head;
+    std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+    if (const size_t at = lower.find("content-length:"); at != std::string::npos) {
+      length = std::stoul(lower.substr(at + 15));
+    }
+    while (in.size() < head_end + 4 + length) {
+      if (!read_more(5000)) break;
+    }
+    const std::string body = in.substr(head_end + 4, length);
+    in.erase(0, head_end + 4 + length);
+    const bool post = head.starts_with("POST");
+    const bool stream = body.find("\"stream\":true") != std::string::npos;
+    const Fault fault = fault_.load();
+    if (!post) {  // health checks: GET /v1/models
+      const std::string list = R"({"object":"list","data":[{"id":"m","object":"model"}]})";
+      if (fault == Fault::kHealthy) {
+        send_all(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+                         std::to_string(list.size()) + "\r\n\r\n" + list);
+        continue;
+      }
+      reset(fd);
+      break;
+    }
+    ++completions_;
+    if (fault == Fault::kHealthy) {
+      if (stream) {
+        send_all(fd, std::string("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                                 "Transfer-Encoding: chunked\r\n\r\n"));
+        auto chunk = [&](const std::string& s) {
+          char size[32];
+          std::snprintf(size, sizeof size, "%zx\r\n", s.size());
+          send_all(fd, size + s + "\r\n");
+        };
+        chunk(kChunk);
+        chunk(
+            "data: {\"id\":\"chatcmpl-f\",\"object\":\"chat.completion.chunk\",\"created\":1,"
+            "\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":1,"
+            "\"total_tokens\":6}}\n\n");
+        chunk("data: [DONE]\n\n");
+        send_all(fd, "0\r\n\r\n");
+      } else {
+        const std::string r =
+            R"({"id":"chatcmpl-f","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":1,"total_tokens":6}})";
+        send_all(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+                         std::to_string(r.size()) + "\r\n\r\n" + r);
+      }
+      continue;
+    }
+    switch (fault) {
+      case Fault::kResetBeforeAnswer:
+        reset(fd);
+        break;
+      case Fault::kResetMidStream:
+        send_all(fd, std::string("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n") +
+                         kChunk + kChunk);
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        reset(fd);
+        break;
+      case Fault::kStall:
+        while (!stopping_.load() && !eof) read_more(100);
+        break;
+      case Fault::kStatus: {
+        const std::string e =
+            R"({"error":{"message":"upstream says no","type":"server_error","param":null,"code":null}})";
+        send_all(fd, "HTTP/1.1 " + std::to_string(status_) +
+                         " Fault\r\nContent-Type: application/json\r\n" +
+                         (retry_after_.empty() ? "" : "Retry-After: " + retry_after_ + "\r\n") +
+                         "Content-Length: " + std::to_string(e.size()) + "\r\n\r\n" + e);
+        continue;  // the connection stays usable
+      }
+      case Fault::kMalformedJson:
+        send_all(fd,
+                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                 "9\r\n\r\n{not json");
+        continue;
+      case Fault::kNoDone:
+        send_all(fd, std::string("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n") +
+                         kChunk + kChunk);
+        break;  // close: the stream ends without [DONE]
+      case Fault::kShortBody:
+        send_all(fd,
+                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                 "1000\r\n\r\n{\"id\":\"x\",");
+        break;
+      default:
+        break;
+    }
+    break;
+  }
+  std::lock_guard lock(mu_);
+  open_fds_.erase(std::remove(open_fds_.begin(), open_fds_.end(), fd), open_fds_.end());
+  ::close(fd);
+}
+
+}  // namespace accord::testing

@@ -1,0 +1,50 @@
+// FaultUpstream: an OpenAI-compatible upstream that misbehaves on purpose, for the upstream
+// fault tests. It reads each request whole, then answers according to its mode; the mode can be
+// changed while it runs (to see an ejected endpoint come back).
+#pragma once
+
+#include <atomic>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace accord::testing {
+
+enum class Fault {
+  kHealthy,            // a proper completion (or stream), and 200 on GET /v1/models
+  kResetBeforeAnswer,  // TCP reset once the request is read
+  kResetMidStream,     // 200, two SSE chunks, then a reset
+  kStall,              // never answers
+  kStatus,             // `status` with an OpenAI error body (and retry-after if set)
+  kMalformedJson,      // 200 with a body that is not JSON
+  kNoDone,             // 200 SSE chunks, then the connection closes without [DONE]
+  kShortBody,          // Content-Length: 1000, ten bytes, then close
+};
+
+class FaultUpstream {
+ public:
+  explicit FaultUpstream(Fault fault, int status = 500, std::string retry_after = "");
+  ~FaultUpstream();
+  int port() const { return port_; }
+  void set(Fault fault) { fault_.store(fault); }
+  int completions() const { return completions_.load(); }  // POSTs received
+
+ private:
+  void accept_loop();
+  void serve(int fd);
+
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::atomic<Fault> fault_;
+  int status_;
+  std::string retry_after_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> completions_{0};
+  std::thread acceptor_;
+  std::mutex mu_;
+  std::vector<std::thread> workers_;  // guarded by mu_
+  std::vector<int> open_fds_;         // guarded by mu_
+};
+
+}  // namespace accord::testing

@@ -114,8 +114,20 @@ int Process::wait_exit(int timeout_ms) {
   if (exited_) return exit_code_;
   // Drain stderr while waiting so the child never blocks on a full pipe.
   const int64_t deadline = now_ms() + timeout_ms;
+  auto drain_rest = [&] {  // what it wrote before it exited
+    char buf[4096];
+    pollfd p{stderr_fd_, POLLIN, 0};
+    while (poll(&p, 1, 0) > 0) {
+      const ssize_t n = read(stderr_fd_, buf, sizeof buf);
+      if (n <= 0) break;
+      captured_.append(buf, static_cast<size_t>(n));
+    }
+  };
   while (now_ms() < deadline) {
-    if (!running()) return exit_code_;
+    if (!running()) {
+      drain_rest();
+      return exit_code_;
+    }
     pollfd p{stderr_fd_, POLLIN, 0};
     if (poll(&p, 1, 20) > 0) {
       char buf[4096];

@@ -50,7 +50,16 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   }
   void on_response_impl(int, string_view, int, error_code&) override {}
   void on_field_impl(boost::beast::http::field, string_view name, string_view value,
-                     error_code&) override {
+                     error_code& ec) override {
+    // No control characters in a value: a bare CR, or an obs-fold's line break, is refused (RFC
+    // 9112 §2.2, §5.2), so nothing that reads as a line end can travel on to an upstream.
+    for (const char c : value) {
+      const auto u = static_cast<unsigned char>(c);
+      if ((u < 0x20 && c != '\t') || u == 0x7f) {
+        ec = boost::beast::http::error::bad_value;
+        return;
+      }
+    }
     const auto at = static_cast<uint32_t>(out_.header_text.size());
     out_.header_text.append(name.data(), name.size());
     out_.header_text.append(value.data(), value.size());

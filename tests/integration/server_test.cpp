@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <atomic>
 #include <fstream>
+#include <thread>
+#include <vector>
 
 #include "agreements.h"
 #include "harness.h"
@@ -164,6 +167,52 @@ TEST(Server, ExpectContinueIsHonoured) {
   EXPECT_EQ(interim.status, 100);
   c.send_raw(kChat);
   EXPECT_EQ(c.read_response().status, 200);
+}
+
+}  // namespace
+}  // namespace accord::testing
+
+namespace accord::testing {
+namespace {
+
+// SIGHUP with a broken file, then a good one, while four clients keep sending: not one request
+// fails, the broken file is refused, the good one takes effect.
+TEST(Server, ReloadsUnderLoadLoseNoRequest) {
+  TempDir dir;
+  TestAgreement t;
+  const std::string path = dir.write("a.yaml", agreement_yaml(t, dir));
+  Served s = start_serve(path, {"--workers", "2"});
+  std::atomic<bool> stop{false};
+  std::atomic<int> ok{0}, failed{0};
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 4; ++i) {
+    clients.emplace_back([&] {
+      HttpConnection c(s.port);
+      while (!stop.load()) {
+        c.send_request("POST", "/v1/chat/completions", kChat, bearer(kAcmeKey));
+        const HttpResponse r = c.read_response(10'000);
+        (r.status == 200 ? ok : failed)++;
+        if (r.status == 0) return;
+      }
+    });
+  }
+  while (ok.load() < 20) std::this_thread::yield();
+  dir.write("a.yaml", "parties: {\n");
+  s.process->signal(SIGHUP);
+  s.process->wait_for_line("the new agreement is invalid");
+  const int before = ok.load();
+  while (ok.load() < before + 20) std::this_thread::yield();
+  t.extra_models = "  m-new: { owner: lab, pool: local }\n";
+  dir.write("a.yaml", agreement_yaml(t, dir));
+  s.process->signal(SIGHUP);
+  s.process->wait_for_line("SIGHUP: agreement reloaded");
+  const int after = ok.load();
+  while (ok.load() < after + 20) std::this_thread::yield();
+  stop.store(true);
+  for (auto& c : clients) c.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_NE(http(s.port, "GET", "/v1/models", "", bearer(kAcmeKey)).body.find("\"id\":\"m-new\""),
+            std::string::npos);
 }
 
 }  // namespace

@@ -177,6 +177,16 @@ void FaultUpstream::serve(int fd) {
         send_all(fd, std::string("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n") +
                          kChunk + kChunk);
         break;  // close: the stream ends without [DONE]
+      case Fault::kEndlessStream: {
+        ++open_streams_;
+        send_all(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n");
+        while (!stopping_.load()) {
+          if (::send(fd, kChunk, std::strlen(kChunk), MSG_NOSIGNAL) <= 0) break;
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        --open_streams_;
+        break;
+      }
       case Fault::kShortBody:
         send_all(fd,
                  "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "

@@ -20,6 +20,7 @@ enum class Fault {
   kMalformedJson,      // 200 with a body that is not JSON
   kNoDone,             // 200 SSE chunks, then the connection closes without [DONE]
   kShortBody,          // Content-Length: 1000, ten bytes, then close
+  kEndlessStream,      // 200 SSE, a chunk every 20 ms until the connection is gone
 };
 
 class FaultUpstream {
@@ -28,7 +29,8 @@ class FaultUpstream {
   ~FaultUpstream();
   int port() const { return port_; }
   void set(Fault fault) { fault_.store(fault); }
-  int completions() const { return completions_.load(); }  // POSTs received
+  int completions() const { return completions_.load(); }    // POSTs received
+  int open_streams() const { return open_streams_.load(); }  // endless streams still sending
 
  private:
   void accept_loop();
@@ -41,6 +43,7 @@ class FaultUpstream {
   std::string retry_after_;
   std::atomic<bool> stopping_{false};
   std::atomic<int> completions_{0};
+  std::atomic<int> open_streams_{0};
   std::thread acceptor_;
   std::mutex mu_;
   std::vector<std::thread> workers_;  // guarded by mu_

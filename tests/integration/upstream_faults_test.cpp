@@ -121,6 +121,54 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"short_body", Fault::kShortBody, 0, "", false, 502, 502}),
     [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
 
+// A stream that never ends: the client leaves, and the gateway closes the upstream connection
+// and records the request once, as the client's departure (499).
+TEST(UpstreamFaults, AnEndlessStreamEndsWhenItsClientLeaves) {
+  FaultUpstream upstream(Fault::kEndlessStream);
+  TempDir dir;
+  TestAgreement t;
+  t.upstream_ports = {upstream.port()};
+  Served s = start_serve(dir.write("a.yaml", agreement_yaml(t, dir)), {"--workers", "1"});
+  {
+    auto headers = bearer(kAcmeKey);
+    headers["X-Request-Id"] = "endless";
+    HttpConnection c(s.port);
+    c.send_request("POST", "/v1/chat/completions", body(true), headers);
+    ASSERT_EQ(c.read_head().status, 200);
+    for (int i = 0; i < 10; ++i) ASSERT_FALSE(c.next_sse_data().empty());
+    EXPECT_EQ(upstream.open_streams(), 1);
+  }  // the client goes away
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (upstream.open_streams() > 0 && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(upstream.open_streams(), 0) << "the upstream stream is closed";
+  s.process->signal(SIGTERM);
+  EXPECT_EQ(s.process->wait_exit(), 0);
+  EXPECT_EQ(ledger_statuses(dir.path() + "/ledger.db", "endless"), std::vector<int>{499});
+}
+
+// Nothing listens on the only endpoint: a clean 502 at once, one ledger record.
+TEST(UpstreamFaults, ARefusedConnectionIsACleanError) {
+  int port = 0;
+  {
+    FaultUpstream gone(Fault::kHealthy);
+    port = gone.port();
+  }  // closed: connections to it are refused
+  TempDir dir;
+  TestAgreement t;
+  t.upstream_ports = {port};
+  Served s = start_serve(dir.write("a.yaml", agreement_yaml(t, dir)), {"--workers", "1"});
+  auto headers = bearer(kAcmeKey);
+  headers["X-Request-Id"] = "refused";
+  const HttpResponse r = http(s.port, "POST", "/v1/chat/completions", body(false), headers);
+  EXPECT_TRUE(r.status == 502 || r.status == 503) << r.status << " " << r.body;
+  EXPECT_NE(r.body.find("\"error\":{\"message\":"), std::string::npos) << r.body;
+  s.process->signal(SIGTERM);
+  EXPECT_EQ(s.process->wait_exit(), 0);
+  EXPECT_EQ(ledger_statuses(dir.path() + "/ledger.db", "refused"), std::vector<int>{r.status});
+}
+
 // Three failures in a row (requests or health checks) take the endpoint out: readyz says so and
 // requests get 503 at once without reaching it. Once it answers its health checks again it is
 // back in rotation.

@@ -61,7 +61,7 @@ class LoadGenerator {
       : io_(io),
         o_(std::move(o)),
         parties_(parties),
-        sweeper_(io, 50 * kNanosPerMilli),
+        sweeper_(std::make_shared<DeadlineSweeper>(io, 50 * kNanosPerMilli)),
         client_(io, sweeper_) {
     const std::string rest = o_.url.substr(o_.url.find("//") + 2);
     target_.host = rest.substr(0, rest.find(':'));
@@ -78,7 +78,7 @@ class LoadGenerator {
   }
 
   void start() {
-    sweeper_.start();
+    sweeper_->start();
     start_ = SystemClock::instance().now();
     for (size_t i = 0; i < parties_.size(); ++i) {
       asio::co_spawn(io_, arrivals(i), asio::detached);
@@ -183,7 +183,7 @@ class LoadGenerator {
   asio::io_context& io_;
   Options o_;
   std::vector<PartyLoad>& parties_;
-  DeadlineSweeper sweeper_;
+  std::shared_ptr<DeadlineSweeper> sweeper_;
   HttpClientPool client_;
   ClientTarget target_;
   std::string body_template_;

@@ -93,12 +93,14 @@ class ResponseParser final : public bhttp::basic_parser<false> {
 
 class ClientConnection final : public DeadlineSweeper::Entry {
  public:
-  ClientConnection(asio::io_context& io, DeadlineSweeper& sweeper, std::string key)
-      : socket(io), sweeper_(sweeper), key(std::move(key)) {
-    sweeper_.add(this);
+  // `sweeper` is shared: a connection may outlive its pool when the coroutine holding it is
+  // destroyed as its loop shuts down.
+  ClientConnection(asio::io_context& io, std::shared_ptr<DeadlineSweeper> sweeper, std::string key)
+      : socket(io), sweeper_(std::move(sweeper)), key(std::move(key)) {
+    sweeper_->add(this);
   }
   ~ClientConnection() override {
-    sweeper_.remove(this);
+    sweeper_->remove(this);
     close();
   }
 
@@ -112,7 +114,7 @@ class ClientConnection final : public DeadlineSweeper::Entry {
   }
 
   tcp::socket socket;
-  DeadlineSweeper& sweeper_;
+  std::shared_ptr<DeadlineSweeper> sweeper_;
   std::string key;  // "host:port"
   beast::flat_buffer buffer;
   HeaderStore headers;
@@ -123,17 +125,18 @@ class ClientConnection final : public DeadlineSweeper::Entry {
 };
 
 struct HttpClientPool::Impl {
-  Impl(asio::io_context& io, DeadlineSweeper& sweeper) : io(io), sweeper(sweeper), resolver(io) {}
+  Impl(asio::io_context& io, std::shared_ptr<DeadlineSweeper> sweeper)
+      : io(io), sweeper(std::move(sweeper)), resolver(io) {}
   asio::io_context& io;
-  DeadlineSweeper& sweeper;
+  std::shared_ptr<DeadlineSweeper> sweeper;
   tcp::resolver resolver;
   std::unordered_map<std::string, std::vector<std::unique_ptr<ClientConnection>>> idle;
   std::unordered_map<std::string, tcp::resolver::results_type> resolved;
   std::unordered_map<std::string, size_t> max_idle;
 };
 
-HttpClientPool::HttpClientPool(asio::io_context& io, DeadlineSweeper& sweeper)
-    : impl_(std::make_unique<Impl>(io, sweeper)) {}
+HttpClientPool::HttpClientPool(asio::io_context& io, std::shared_ptr<DeadlineSweeper> sweeper)
+    : impl_(std::make_unique<Impl>(io, std::move(sweeper))) {}
 
 HttpClientPool::~HttpClientPool() = default;
 

@@ -62,7 +62,7 @@ class ClientResponse {
 
 class HttpClientPool {
  public:
-  HttpClientPool(asio::io_context& io, DeadlineSweeper& sweeper);
+  HttpClientPool(asio::io_context& io, std::shared_ptr<DeadlineSweeper> sweeper);
   ~HttpClientPool();
 
   // Sends `head` (request line and headers, ending in a blank line) and `body`, then reads the

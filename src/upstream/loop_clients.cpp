@@ -5,8 +5,8 @@ namespace accord {
 LoopClients::LoopClients(EventLoops& loops) {
   for (int i = 0; i < loops.size(); ++i) {
     auto per = std::make_unique<PerLoop>();
-    per->sweeper = std::make_unique<DeadlineSweeper>(loops.loop(i), 100 * kNanosPerMilli);
-    per->pool = std::make_unique<HttpClientPool>(loops.loop(i), *per->sweeper);
+    per->sweeper = std::make_shared<DeadlineSweeper>(loops.loop(i), 100 * kNanosPerMilli);
+    per->pool = std::make_unique<HttpClientPool>(loops.loop(i), per->sweeper);
     DeadlineSweeper* sweeper = per->sweeper.get();
     asio::post(loops.loop(i), [sweeper] { sweeper->start(); });
     per_loop_.push_back(std::move(per));

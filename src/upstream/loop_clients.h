@@ -21,7 +21,7 @@ class LoopClients {
 
  private:
   struct PerLoop {
-    std::unique_ptr<DeadlineSweeper> sweeper;
+    std::shared_ptr<DeadlineSweeper> sweeper;  // shared with the pool's connections
     std::unique_ptr<HttpClientPool> pool;
   };
   std::vector<std::unique_ptr<PerLoop>> per_loop_;

@@ -97,7 +97,7 @@ TEST_P(UpstreamFault, TheClientGetsACleanOutcomeAndTheLedgerOneRecord) {
   // The gateway keeps serving.
   EXPECT_EQ(http(s.port, "GET", "/healthz").status, 200);
   s.process->signal(SIGTERM);
-  EXPECT_EQ(s.process->wait_exit(), 0);
+  EXPECT_EQ(s.process->wait_exit(), 0) << s.process->captured();
   EXPECT_EQ(ledger_statuses(dir.path() + "/ledger.db", std::string("fault-") + c.name),
             std::vector<int>{c.ledger_status});
 }

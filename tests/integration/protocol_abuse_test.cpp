@@ -2,7 +2,9 @@
 // the gateway stays up and keeps its limits.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -22,8 +24,9 @@ class Abuse : public ::testing::Test {
     // would read as memory growth below: without it, RSS measures what the gateway holds.
     // (Ignored by a build without sanitizers.)
     setenv("ASAN_OPTIONS", "quarantine_size_mb=0", 1);
-    s_ = start_serve(dir_.write("a.yaml", agreement_yaml(TestAgreement{}, dir_)),
-                     {"--workers", "1"});
+    TestAgreement t;
+    t.server = "max_connections_per_ip: 10000";  // the idle-connection test comes from one address
+    s_ = start_serve(dir_.write("a.yaml", agreement_yaml(t, dir_)), {"--workers", "1"});
   }
   void TearDown() override {
     // Still up and serving after whatever the test did.
@@ -115,8 +118,15 @@ TEST_F(Abuse, BadJsonGetsA400NamingTheProblem) {
 }
 
 TEST_F(Abuse, ThousandsOfIdleConnectionsDoNotStopTheServer) {
+  // This test process needs a descriptor per connection: raise its soft limit to the hard one.
+  rlimit nofile{};
+  getrlimit(RLIMIT_NOFILE, &nofile);
+  nofile.rlim_cur = nofile.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &nofile);
+  const int n = static_cast<int>(std::min<rlim_t>(3000, nofile.rlim_cur - 100));
+  ASSERT_GE(n, 1000) << "the hard descriptor limit is too low for this test";
   std::vector<std::unique_ptr<HttpConnection>> idle;
-  for (int i = 0; i < 1000; ++i) idle.push_back(std::make_unique<HttpConnection>(s_.port));
+  for (int i = 0; i < n; ++i) idle.push_back(std::make_unique<HttpConnection>(s_.port));
   for (auto& c : idle) ASSERT_TRUE(c->connected());
   // Honest clients still get through, while the idle ones wait.
   EXPECT_EQ(http(s_.port, "POST", "/v1/chat/completions", chat_, bearer(kAcmeKey)).status, 200);

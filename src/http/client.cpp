@@ -241,8 +241,8 @@ void HttpClientPool::give_back(std::unique_ptr<ClientConnection> connection) {
   auto& list = impl_->idle[connection->key];
   if (list.size() >= impl_->max_idle[connection->key]) return;  // closed by its destructor
   connection->parser.reset();
-  if (connection->buffer.capacity() > 16 * 1024) connection->buffer.shrink_to_fit();
-  if (connection->body.capacity() > 64 * 1024) std::string().swap(connection->body);
+  if (connection->buffer.capacity() > size_t{16} * 1024) connection->buffer.shrink_to_fit();
+  if (connection->body.capacity() > size_t{64} * 1024) std::string().swap(connection->body);
   connection->set_deadline(after_ms(kIdleConnectionMs));
   list.push_back(std::move(connection));
 }

@@ -40,7 +40,7 @@ bool has_token(std::string_view value, std::string_view token) {
   return false;
 }
 
-constexpr size_t kMaxIdleBufferBytes = 16 * 1024;
+constexpr size_t kMaxIdleBufferBytes = size_t{16} * 1024;
 constexpr size_t kIdleReadBytes = 4096;
 constexpr MonoNanos kSweepPeriodNs = 250 * kNanosPerMilli;
 
@@ -320,8 +320,12 @@ asio::awaitable<bool> Connection::begin_stream(int status, std::string_view cont
 }
 
 asio::awaitable<bool> Connection::write_chunk(std::string_view data) {
-  if (data.empty()) co_return socket_.is_open();
-  if (!chunked_) co_return co_await write_buffers(data);
+  if (data.empty()) {
+    co_return socket_.is_open();
+  }
+  if (!chunked_) {
+    co_return co_await write_buffers(data);
+  }
   char size_line[24];
   const auto end = std::to_chars(size_line, size_line + 16, data.size(), 16).ptr;
   end[0] = '\r';
@@ -371,7 +375,7 @@ asio::awaitable<void> accept_loop(HttpServer::Impl& server, LoopState& loop) {
     auto connection = std::make_shared<Connection>(std::move(socket), server, loop, address);
     asio::co_spawn(
         loop.io, [connection]() -> asio::awaitable<void> { co_await connection->run(); },
-        [&server, &stats, address, connection](std::exception_ptr e) {
+        [&server, &stats, address, connection](const std::exception_ptr& e) {
           stats.open_connections.fetch_sub(1, std::memory_order_relaxed);
           server.gate.release(address);
           if (e) {

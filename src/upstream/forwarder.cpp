@@ -13,8 +13,8 @@
 namespace accord {
 namespace {
 
-constexpr size_t kMaxResponseBytes = 256 * 1024 * 1024;
-constexpr size_t kMaxErrorBodyBytes = 1024 * 1024;
+constexpr size_t kMaxResponseBytes = size_t{256} * 1024 * 1024;
+constexpr size_t kMaxErrorBodyBytes = size_t{1024} * 1024;
 
 bool retryable_status(int status) {
   return status == 429 || status == 500 || status == 502 || status == 503 || status == 504;

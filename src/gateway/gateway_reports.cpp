@@ -49,21 +49,15 @@ asio::awaitable<void> Gateway::serve_usage_api(HttpExchange& exchange, std::stri
                                                HeaderLines& headers) {
   const auto snapshot = store_.current();
   const Agreement& a = *snapshot->agreement;
-  auto key = authenticate(*snapshot->keys, exchange.header("authorization"));
+  const bool customer_api = path == "/v1/usage";
+  auto key = customer_api
+                 ? authenticate(*snapshot->keys, exchange.header("authorization"))
+                 : authenticate_operator(a, *snapshot->keys, exchange.header("authorization"));
   if (!key.ok()) {
     co_await respond_error(exchange, key.error(), headers);
     co_return;
   }
-  const bool customer_api = path == "/v1/usage";
   const PartyId caller = key.value()->party;
-  if (!customer_api && a.parties[caller].role != PartyRole::kOperator) {
-    co_await respond_error(exchange,
-                           Error::client(ErrorKind::kForbidden,
-                                         "This endpoint needs an operator key (a key of a party "
-                                         "whose role is operator)."),
-                           headers);
-    co_return;
-  }
   if (!a.ledger.enabled) {
     co_await respond_error(
         exchange, Error::internal(ErrorKind::kUnavailable, "The ledger is disabled."), headers);

@@ -151,7 +151,8 @@ Result<std::unique_ptr<LedgerStore>> open_sqlite_store(const SqliteOptions& opti
   sqlite3_busy_timeout(db, 5000);
   const std::string pragmas = fmt::format(
       "PRAGMA journal_mode=WAL; PRAGMA synchronous={}; PRAGMA foreign_keys=ON; "
-      "PRAGMA cache_size=-32768; PRAGMA wal_autocheckpoint=16384;",  // 64 MiB of WAL between checkpoints
+      "PRAGMA cache_size=-32768; PRAGMA wal_autocheckpoint=16384;",  // 64 MiB of WAL between
+                                                                     // checkpoints
       options.synchronous_full ? "FULL" : "NORMAL");
   if (sqlite3_exec(db, pragmas.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
     return Error::internal(ErrorKind::kUnavailable,

@@ -1,6 +1,7 @@
 // accord plan's output: a table, JSON, an HTML page, and the Kueue manifests.
 #include <fmt/format.h>
 
+#include "core/html.h"
 #include "core/json_writer.h"
 #include "plan/planner.h"
 
@@ -92,8 +93,9 @@ std::string plan_html(const Plan& p, const std::string& title) {
     pools += fmt::format(
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.0f}</"
         "td><td>{:.0f}</td></tr>",
-        pp.pool, pp.gpu, pp.tp, pp.current_gpus, pp.sized ? std::to_string(pp.min_gpus) : "n/a",
-        pp.planned_gpus, pp.reserved_tokens_per_s, pp.breaking_tokens_per_s);
+        html_escape(pp.pool), html_escape(pp.gpu), pp.tp, pp.current_gpus,
+        pp.sized ? std::to_string(pp.min_gpus) : "n/a", pp.planned_gpus, pp.reserved_tokens_per_s,
+        pp.breaking_tokens_per_s);
   }
   for (const SplitPlan& s : p.split) {
     const double inf = s.inventory > 0 ? 100.0 * s.inference / s.inventory : 0;
@@ -101,14 +103,15 @@ std::string plan_html(const Plan& p, const std::string& title) {
         "<tr><td>{}</td><td>{}</td><td>{} (min {})</td><td>{}</td><td>{}</td><td><div "
         "style=\"display:flex;height:14px;width:240px;background:#8c8\"><div "
         "style=\"width:{:.1f}%;background:#58c\"></div></div></td></tr>",
-        s.gpu, s.inventory, s.inference, s.inference_min, s.research, s.research_may_borrow, inf);
+        html_escape(s.gpu), s.inventory, s.inference, s.inference_min, s.research,
+        s.research_may_borrow, inf);
   }
   for (const GangPlacement& g : p.gangs) {
-    gangs += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", g.job, g.gpu,
-                         g.gpus, g.where);
+    gangs += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                         html_escape(g.job), html_escape(g.gpu), g.gpus, html_escape(g.where));
   }
   std::string problems;
-  for (const std::string& s : p.problems) problems += "<li>" + s + "</li>";
+  for (const std::string& s : p.problems) problems += "<li>" + html_escape(s) + "</li>";
   return fmt::format(
       R"(<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{0}</title>
 <style>body{{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:980px}}table{{border-collapse:collapse;width:100%;margin-bottom:20px}}
@@ -120,8 +123,8 @@ th,td{{padding:4px 8px;border-bottom:1px solid #ddd;text-align:left}}</style></h
 <h2>Training gangs</h2><table><tr><th>gang</th><th>gpu</th><th>gpus</th><th>placed</th></tr>{6}</table>
 <p>{7:.0f}% in one NVLink domain or rack; fragmentation {8:.0f}%.</p></body></html>
 )",
-      title, p.feasible ? "Feasible" : "INFEASIBLE", problems, pools, split, p.reclaim_s, gangs,
-      p.single_domain_fraction * 100, p.fragmentation * 100);
+      html_escape(title), p.feasible ? "Feasible" : "INFEASIBLE", problems, pools, split,
+      p.reclaim_s, gangs, p.single_domain_fraction * 100, p.fragmentation * 100);
 }
 
 std::vector<std::pair<std::string, std::string>> kueue_manifests(const Plan& p) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/html.h"
 #include "core/json_writer.h"
 
 namespace accord {
@@ -12,29 +13,6 @@ namespace {
 
 std::string target(const std::optional<double>& t) {
   return t ? fmt::format("{:.0f}", *t) : std::string("-");
-}
-
-std::string escape_html(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
 }
 
 constexpr const char* kColors[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
@@ -59,7 +37,7 @@ std::string chart(const std::string& title, const std::vector<std::string>& name
   auto y = [&](double v) { return top + (h - top - bottom) * (1 - v / ymax); };
   std::string svg = fmt::format(
       R"(<svg viewBox="0 0 {} {}" width="100%" role="img" aria-label="{}"><text x="{}" y="16" font-weight="600">{}</text>)",
-      w, h, escape_html(title), left, escape_html(title));
+      w, h, html_escape(title), left, html_escape(title));
   for (int i = 0; i <= 4; ++i) {
     const double v = ymax * i / 4;
     svg += fmt::format(
@@ -68,7 +46,7 @@ std::string chart(const std::string& title, const std::vector<std::string>& name
   }
   svg +=
       fmt::format(R"(<text x="{}" y="{}" font-size="11" text-anchor="middle">seconds ({})</text>)",
-                  (left + w - right) / 2, h - 4, escape_html(unit));
+                  (left + w - right) / 2, h - 4, html_escape(unit));
   for (int i = 0; i <= 4; ++i) {
     const size_t b = n <= 1 ? 0 : (n - 1) * static_cast<size_t>(i) / 4;
     svg +=
@@ -91,7 +69,7 @@ std::string chart(const std::string& title, const std::vector<std::string>& name
         R"(<rect x="{}" y="{}" width="10" height="10" fill="{}"/><text x="{}" y="{}" font-size="12">{}</text>)",
         w - right + 12, top + 16 * static_cast<double>(s), color, w - right + 28,
         top + 16 * static_cast<double>(s) + 9,
-        escape_html(names[s]) +
+        html_escape(names[s]) +
             (s < references.size() && references[s] > 0 ? " (dashed: reserved)" : ""));
   }
   return svg + "</svg>";
@@ -184,7 +162,7 @@ std::string sim_html(const SimResult& r, const std::string& title) {
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.0f}</td><td>{}</td>"
         "<td>{:.1f}%</td><td>{:.0f} / {:.0f}</td><td>{}</td><td>{:.1f} / "
         "{:.1f}</td><td>{}</td></tr>",
-        escape_html(p.party), escape_html(p.model), p.requests, p.served,
+        html_escape(p.party), html_escape(p.model), p.requests, p.served,
         p.refused_limit + p.refused_capacity, p.served_tokens_per_s,
         p.reserved_tokens_per_s > 0 ? fmt::format("{:.0f}", p.reserved_tokens_per_s) : "-",
         p.attainment * 100, p.ttft.p50, p.ttft.p99, target(p.ttft_target_ms), p.tpot.p50,
@@ -195,7 +173,7 @@ std::string sim_html(const SimResult& r, const std::string& title) {
     pools += fmt::format(
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.1f}%</td><td>{:.2f}</td><td>{:.0f}</"
         "td><td>{}</td></tr>",
-        escape_html(p.pool), p.replicas, p.slots, p.utilisation * 100, p.goodput_rps,
+        html_escape(p.pool), p.replicas, p.slots, p.utilisation * 100, p.goodput_rps,
         p.throughput_tokens_per_s, p.max_queue);
   }
   return fmt::format(R"(<!doctype html>
@@ -216,7 +194,7 @@ th:first-child,td:first-child,td:nth-child(2){{text-align:left}}h1{{font-size:20
 {10}
 </body></html>
 )",
-                     escape_html(title), r.scheduler, r.requests, r.simulated_s, r.wall_s,
+                     html_escape(title), r.scheduler, r.requests, r.simulated_s, r.wall_s,
                      r.jain_shared, rows, pools,
                      chart("Served weighted tokens/s per party", s.parties, s.served, s.bucket_s,
                            s.reserved, "tokens/s"),

@@ -29,9 +29,9 @@ models:
   - {{ id: ops-key, party: ops, sha256: "{}" }}
 )",
       upstreams.empty() ? "" : "  m-up: { owner: lab, pool: up }\n", t.extra_models,
-      upstreams.empty() ? ""
-                        : "  up:\n    timeouts: { " + t.up_timeouts + " }\n    upstreams:\n" +
-                              upstreams,
+      upstreams.empty()
+          ? ""
+          : "  up:\n    timeouts: { " + t.up_timeouts + " }\n    upstreams:\n" + upstreams,
       to_hex(sha256(kAcmeKey)), to_hex(sha256(kCloudKey)));
   if (!t.server.empty()) y += "server: { " + t.server + " }\n";
   y += "ledger: { path: \"" + (t.ledger_path.empty() ? dir.path() + "/ledger.db" : t.ledger_path) +

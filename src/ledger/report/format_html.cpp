@@ -7,33 +7,11 @@
 #include <set>
 
 #include "core/decimal.h"
+#include "core/html.h"
 #include "ledger/report/report.h"
 
 namespace accord {
 namespace {
-
-std::string escape(std::string_view s) {
-  std::string out;
-  for (const char c : s) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::string usd(int64_t micros) {
   // Cents for reading; the exact micro-dollars in the title attribute.
@@ -77,7 +55,7 @@ std::string chart(const std::vector<DailyLine>& daily) {
           "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\">"
           "<title>{} {}: {} tokens</title></rect>",
           left + i * bar + 1, y, std::max(1.0, bar - 2), h, kColours[colour % 8], days[i],
-          escape(p), t);
+          html_escape(p), t);
       ++colour;
     }
     if (days.size() <= 31 && (i % std::max<size_t>(1, days.size() / 8) == 0)) {
@@ -89,7 +67,7 @@ std::string chart(const std::vector<DailyLine>& daily) {
   size_t colour = 0;
   for (const std::string& p : parties) {
     svg += fmt::format("<span><i style=\"background:{}\"></i>{}</span> ", kColours[colour++ % 8],
-                       escape(p));
+                       html_escape(p));
   }
   return svg + "</p>";
 }
@@ -97,7 +75,8 @@ std::string chart(const std::vector<DailyLine>& daily) {
 }  // namespace
 
 std::string format_report_html(const Report& r) {
-  std::string html = fmt::format(R"(<!doctype html>
+  std::string html =
+      fmt::format(R"(<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Statement {}{}</title>
@@ -118,9 +97,9 @@ tr.total td {{ font-weight: 700; border-top: 2px solid #1d2433; }}
 <p class="muted">{}{} · all amounts in US dollars; hover for exact micro-dollars</p>
 <h2>Daily usage</h2>
 )",
-                                 escape(r.period.label), r.party ? " · " + escape(*r.party) : "",
-                                 escape(r.period.label), escape(r.period.label),
-                                 r.party ? " · party " + escape(*r.party) : "");
+                  html_escape(r.period.label), r.party ? " · " + html_escape(*r.party) : "",
+                  html_escape(r.period.label), html_escape(r.period.label),
+                  r.party ? " · party " + html_escape(*r.party) : "");
   html += chart(r.daily);
   html +=
       "<h2>Usage</h2><table><tr><th>Party</th><th class=l>Model</th><th class=l>Class</th>"
@@ -130,7 +109,7 @@ tr.total td {{ font-weight: 700; border-top: 2px solid #1d2433; }}
     html += fmt::format(
         "<tr><td>{}</td><td class=l>{}</td><td class=l>{}</td><td class=l>{}</td>"
         "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-        escape(u.party), escape(u.model), u.cls, u.service_tier, u.requests, u.failed,
+        html_escape(u.party), html_escape(u.model), u.cls, u.service_tier, u.requests, u.failed,
         u.prompt_tokens, u.completion_tokens, usd(u.net_micro_usd));
   }
   html +=
@@ -140,7 +119,7 @@ tr.total td {{ font-weight: 700; border-top: 2px solid #1d2433; }}
     html += fmt::format(
         "<tr><td>{} on {}</td><td>{:.3f}%{}</td><td>{:.0f} / {:.0f} ms{}</td>"
         "<td>{:.1f} / {:.1f} ms{}</td><td>{:.2f}%</td><td>{:.0f}% · {}</td></tr>",
-        escape(s.party), escape(s.model), static_cast<double>(s.availability_ppm) / 1e4,
+        html_escape(s.party), html_escape(s.model), static_cast<double>(s.availability_ppm) / 1e4,
         s.availability_target
             ? fmt::format(" <span class=muted>(≥ {}%)</span>", *s.availability_target)
             : "",
@@ -158,8 +137,8 @@ tr.total td {{ font-weight: 700; border-top: 2px solid #1d2433; }}
     html += fmt::format(
         "<tr><td>{}</td><td>{}</td><td>−{}</td><td>{}</td><td>−{}</td>"
         "<td>{}</td></tr>",
-        escape(s.party), usd(s.list_micro_usd), usd(s.discount_micro_usd), usd(s.net_micro_usd),
-        usd(s.credit_micro_usd), usd(s.owed_micro_usd));
+        html_escape(s.party), usd(s.list_micro_usd), usd(s.discount_micro_usd),
+        usd(s.net_micro_usd), usd(s.credit_micro_usd), usd(s.owed_micro_usd));
   }
   html += fmt::format(
       "<tr class=total><td>Total</td><td></td><td></td><td></td><td></td>"
@@ -172,7 +151,7 @@ tr.total td {{ font-weight: 700; border-top: 2px solid #1d2433; }}
     html += fmt::format(
         "<tr><td class=l>{}</td><td class=l>{}</td><td class=l>{}</td>"
         "<td>{:.2f}%</td><td>{}</td></tr>",
-        escape(v.model), escape(v.customer), escape(v.recipient),
+        html_escape(v.model), html_escape(v.customer), html_escape(v.recipient),
         static_cast<double>(v.share_ppm) / 1e4, usd(v.amount_micro_usd));
   }
   html += fmt::format(

@@ -146,7 +146,8 @@ void Loader::load_price(Model& m, const YAML::Node& node, const std::string& pat
 }
 
 void Loader::load_party_revenue_shares() {
-  for (const auto& [party, node] : party_revenue_shares_) {
+  for (const auto& [party_id, node] : party_revenue_shares_) {
+    const auto party = party_id;  // clang 14 cannot capture a structured binding
     const std::string path = fmt::format("parties.{}.revenue_share", a_.parties[party].name);
     for_each_entry(node, path, "model",
                    [&](const std::string& model, const YAML::Node& key, const YAML::Node& value,

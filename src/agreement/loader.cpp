@@ -254,7 +254,6 @@ void Loader::load_sla(const YAML::Node& node) {
                   const Fields c(item, path, diag_, {"below", "percent"});
                   c.require("below");
                   c.require("percent");
-                  SlaCredit credit;
                   auto below = c.number("below");
                   auto percent = c.number("percent");
                   if (below && (*below <= 0 || *below > 100)) {

@@ -4,7 +4,6 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 
@@ -14,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 #include "core/strings.h"
+#include "http/response_parser.h"
 
 namespace accord {
 
@@ -31,63 +31,6 @@ MonoNanos after_ms(int64_t ms) {
 Error upstream_error(std::string message, bool retryable) {
   return Error::upstream(ErrorKind::kUpstreamError, std::move(message), retryable);
 }
-
-// The header fields of one response, kept in buffers the connection reuses.
-struct HeaderStore {
-  std::string text;
-  struct Field {
-    uint32_t name_at, name_len, value_at, value_len;
-  };
-  std::vector<Field> fields;
-
-  void clear() {
-    text.clear();
-    fields.clear();
-  }
-  std::string_view get(std::string_view name) const {
-    for (const Field& f : fields) {
-      if (iequals(std::string_view(text).substr(f.name_at, f.name_len), name)) {
-        return std::string_view(text).substr(f.value_at, f.value_len);
-      }
-    }
-    return {};
-  }
-};
-
-// Writes the response head's fields and the body pieces into the connection's buffers.
-class ResponseParser final : public bhttp::basic_parser<false> {
- public:
-  explicit ResponseParser(HeaderStore& headers) : headers_(headers) {}
-  int status = 0;
-  std::string* sink = nullptr;
-
- private:
-  using string_view = beast::string_view;
-  void on_request_impl(bhttp::verb, string_view, string_view, int, error_code&) override {}
-  void on_response_impl(int code, string_view, int, error_code&) override { status = code; }
-  void on_field_impl(bhttp::field, string_view name, string_view value, error_code&) override {
-    const auto at = static_cast<uint32_t>(headers_.text.size());
-    headers_.text.append(name.data(), name.size());
-    headers_.text.append(value.data(), value.size());
-    headers_.fields.push_back({at, static_cast<uint32_t>(name.size()),
-                               at + static_cast<uint32_t>(name.size()),
-                               static_cast<uint32_t>(value.size())});
-  }
-  void on_header_impl(error_code&) override {}
-  void on_body_init_impl(boost::optional<std::uint64_t> const&, error_code&) override {}
-  std::size_t on_body_impl(string_view s, error_code&) override {
-    if (sink != nullptr) sink->append(s.data(), s.size());
-    return s.size();
-  }
-  void on_chunk_header_impl(std::uint64_t, string_view, error_code&) override {}
-  std::size_t on_chunk_body_impl(std::uint64_t, string_view s, error_code&) override {
-    if (sink != nullptr) sink->append(s.data(), s.size());
-    return s.size();
-  }
-  void on_finish_impl(error_code&) override {}
-
-  HeaderStore& headers_;
-};
 
 }  // namespace
 

@@ -46,15 +46,6 @@ constexpr MonoNanos kSweepPeriodNs = 250 * kNanosPerMilli;
 
 }  // namespace
 
-std::string_view RequestData::header(std::string_view name) const {
-  for (const Field& f : fields) {
-    if (iequals(std::string_view(header_text).substr(f.name_at, f.name_len), name)) {
-      return std::string_view(header_text).substr(f.value_at, f.value_len);
-    }
-  }
-  return {};
-}
-
 // Per-loop state: the sweeper for deadlines and the open connections (for drain).
 struct LoopState {
   explicit LoopState(asio::io_context& io) : io(io), sweeper(io, kSweepPeriodNs) {}

@@ -148,6 +148,14 @@ Result<std::unique_ptr<LedgerStore>> open_sqlite_store(const SqliteOptions& opti
                            fmt::format("cannot open the ledger {}: {}", options.path, message));
   }
   auto store = std::make_unique<SqliteStore>(db);
+  // SQLite falls back to read-only where it may not write (a read-only filesystem or file);
+  // a ledger that cannot record is no ledger.
+  if (sqlite3_db_readonly(db, "main") == 1) {
+    return Error::internal(ErrorKind::kUnavailable,
+                           fmt::format("the ledger {} is read-only: accord will not serve "
+                                       "requests it cannot record",
+                                       options.path));
+  }
   sqlite3_busy_timeout(db, 5000);
   const std::string pragmas = fmt::format(
       "PRAGMA journal_mode=WAL; PRAGMA synchronous={}; PRAGMA foreign_keys=ON; "

@@ -54,9 +54,16 @@ Error bad_json() {
                        "expects a JSON payload, but what was sent was not valid JSON.)");
 }
 
+// True for a JSON null. A malformed literal ("nul", "n_") is an error to simdjson, not a null
+// (and not an exception): the caller's type check then refuses it.
+bool is_null(od::value& v) {
+  bool null = false;
+  return v.is_null().get(null) == simdjson::SUCCESS && null;
+}
+
 // Reads a non-negative integer field; null counts as absent.
 Result<std::optional<int64_t>> read_count(std::string_view field, od::value& v) {
-  if (v.is_null()) return std::optional<int64_t>();
+  if (is_null(v)) return std::optional<int64_t>();
   int64_t n = 0;
   if (v.get_int64().get(n)) return wrong_type(field, "an integer", v);
   return std::optional<int64_t>(n);
@@ -73,7 +80,7 @@ class Reader {
 
   // A chat message's content: a string, null, or an array of parts ({type, text} / images).
   Status read_content(od::value& content) {
-    if (content.is_null()) return Status();
+    if (is_null(content)) return Status();
     std::string_view text;
     if (!content.get_string().get(text)) {
       add_text(text);
@@ -204,7 +211,7 @@ class Reader {
   }
 
   Status read_stop(od::value& v) {
-    if (v.is_null()) return Status();
+    if (is_null(v)) return Status();
     std::string_view s;
     if (!v.get_string().get(s)) {
       out_.stop.emplace_back(s);
@@ -230,7 +237,7 @@ class Reader {
   // stream_options: {"include_usage": bool}. Records how to make include_usage true upstream.
   Status read_stream_options(od::value& v) {
     const size_t at = offset_of(v);
-    if (v.is_null()) {
+    if (is_null(v)) {
       stream_options_null_ = true;
       stream_options_at_ = at;
       return Status();
@@ -246,7 +253,7 @@ class Reader {
       ++stream_options_fields_;
       if (key == "include_usage") {
         include_usage_at_ = offset_of(value);
-        if (value.is_null()) {
+        if (is_null(value)) {
           include_usage_null_ = true;
           continue;
         }
@@ -337,7 +344,7 @@ Status read_fields(od::object& object, Reader& reader, RequestBody& out) {
       }
       out.model_length = end + 1;
     } else if (key == "stream") {
-      if (v.is_null()) continue;
+      if (is_null(v)) continue;
       if (v.get_bool().get(out.stream)) return wrong_type("stream", "a boolean", v);
     } else if (key == "stream_options") {
       if (Status s = reader.read_stream_options(v); !s) return s;
@@ -364,7 +371,7 @@ Status read_fields(od::object& object, Reader& reader, RequestBody& out) {
         out.n = *n.value();
       }
     } else if (key == "service_tier") {
-      if (v.is_null()) continue;
+      if (is_null(v)) continue;
       std::string_view tier;
       if (v.get_string().get(tier)) return wrong_type("service_tier", "a string", v);
       if (tier == "auto") {
@@ -392,7 +399,7 @@ Status read_fields(od::object& object, Reader& reader, RequestBody& out) {
     } else if (key == "temperature" || key == "top_p" || key == "presence_penalty" ||
                key == "frequency_penalty") {
       double d = 0;
-      if (!v.is_null() && v.get_double().get(d)) return wrong_type(key, "a number", v);
+      if (!is_null(v) && v.get_double().get(d)) return wrong_type(key, "a number", v);
     } else if (key == "messages" && out.kind == ApiKind::kChat) {
       has_messages = true;
       if (Status s = reader.read_messages(v); !s) return s;

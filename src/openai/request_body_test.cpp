@@ -1,5 +1,6 @@
 #include "openai/request_body.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
@@ -170,6 +171,19 @@ TEST(RequestBody, NotAnObject) {
   auto r = read("[1,2]");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().kind, ErrorKind::kInvalidRequest);
+}
+
+// Found by fuzz/request_body_fuzz: a malformed literal where null may stand ("stop":n_) made
+// simdjson throw from is_null(); the gateway closed the connection without an answer.
+TEST(RequestBody, AMalformedLiteralIsAnErrorNotAnException) {
+  for (const char* field : {"stop", "max_tokens", "n", "stream_options", "service_tier"}) {
+    const std::string body = fmt::format(
+        R"({{"model":"m","messages":[{{"role":"user","content":"x"}}],"{}":n\_"n"}})", field);
+    auto r = read(body);
+    ASSERT_FALSE(r.ok()) << field;
+  }
+  auto r = read(R"({"model":"m","messages":[{"role":"user","content":nul}]})");
+  ASSERT_FALSE(r.ok());
 }
 
 }  // namespace

@@ -135,6 +135,34 @@ TEST(Traffic, ATraceErrorNamesFileAndLine) {
   EXPECT_EQ(arrivals.error().message, path + ":3: no party 'nobody' in the agreement");
 }
 
+// Found by fuzz/trace_fuzz: a traffic file that is not a map, or holds a value of the wrong type,
+// made yaml-cpp throw through the reader.
+TEST(Traffic, AMalformedTrafficFileIsAnError) {
+  const auto a = agreement();
+  for (const char* text :
+       {"just a scalar\n", "parties: { a: 5 }\n", "parties: { a: { rate_per_s: [1] } }\n",
+        "parties: { a: { rate_per_s: .nan } }\n", "duration_s: .inf\nparties: { a: {} }\n",
+        "parties: { a: { rate_per_s: 1e12 } }\n",
+        "parties: { a: { rate_per_s: 1, daily_cycle: 3 } }\n",
+        "parties: { a: { rate_per_s: 1, prompt_tokens: { mean: .nan } } }\n"}) {
+    const std::string path = write_temp("accord-bad-traffic.yaml", text);
+    const auto arrivals = load_traffic(path, *a, 0, 1, 0);
+    ASSERT_FALSE(arrivals.ok()) << text;
+    EXPECT_EQ(arrivals.error().message.rfind(path + ":", 0), 0u) << arrivals.error().message;
+  }
+}
+
+TEST(Traffic, ATraceRefusesNonFiniteTimesAndHugeTokenCounts) {
+  const auto a = agreement();
+  for (const char* row : {"nan,1,1\n", "inf,1,1\n", "1.0,99999999999,1\n", "1.0,1,4294967297\n"}) {
+    const std::string path = write_temp(
+        "accord-bad-trace.csv", std::string("TIMESTAMP,ContextTokens,GeneratedTokens\n") + row);
+    const auto arrivals = load_trace(path, *a, {});
+    ASSERT_FALSE(arrivals.ok()) << row;
+    EXPECT_EQ(arrivals.error().message.rfind(path + ":2: ", 0), 0u) << arrivals.error().message;
+  }
+}
+
 TEST(Traffic, APoissonPartyArrivesAtItsRate) {
   const auto a = agreement();
   const std::string path =

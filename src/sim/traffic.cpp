@@ -17,11 +17,17 @@
 namespace accord {
 namespace {
 
+// A prompt or an output longer than any model's context is a mistake in the input.
+constexpr int64_t kMaxTokens = 10'000'000;
+
 // "2023-11-16 18:15:46.6805900" → Unix seconds; or a plain number of seconds.
 std::optional<double> parse_time(std::string_view s) {
   double seconds = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), seconds);
-  if (ec == std::errc() && end == s.data() + s.size()) return seconds;
+  if (ec == std::errc() && end == s.data() + s.size()) {
+    if (!std::isfinite(seconds)) return std::nullopt;  // "nan", "inf"
+    return seconds;
+  }
   if (s.size() < 19) return std::nullopt;
   std::string rfc(s.substr(0, 19));
   rfc[10] = 'T';
@@ -55,6 +61,11 @@ Result<std::vector<Arrival>> load_trace(const std::string& path, const Agreement
                                         const TraceOptions& options) {
   std::ifstream in(path);
   if (!in) return Error::client(ErrorKind::kInvalidRequest, fmt::format("{}: cannot read", path));
+  return read_trace(in, path, a, options);
+}
+
+Result<std::vector<Arrival>> read_trace(std::istream& in, const std::string& path,
+                                        const Agreement& a, const TraceOptions& options) {
   auto fail = [&](int line, const std::string& message) -> Error {
     return Error::client(ErrorKind::kInvalidRequest,
                          line > 0 ? fmt::format("{}:{}: {}", path, line, message) : message);
@@ -113,8 +124,8 @@ Result<std::vector<Arrival>> load_trace(const std::string& path, const Agreement
     const auto in_f = f[static_cast<size_t>(col_in)], out_f = f[static_cast<size_t>(col_out)];
     if (std::from_chars(in_f.data(), in_f.data() + in_f.size(), in_tokens).ec != std::errc() ||
         std::from_chars(out_f.data(), out_f.data() + out_f.size(), out_tokens).ec != std::errc() ||
-        in_tokens < 0 || out_tokens < 0) {
-      return fail(n, "token counts must be non-negative integers");
+        in_tokens < 0 || out_tokens < 0 || in_tokens > kMaxTokens || out_tokens > kMaxTokens) {
+      return fail(n, fmt::format("token counts must be integers from 0 to {}", kMaxTokens));
     }
     if (std::isnan(t0)) t0 = *t;
     r.time = (*t - t0) / options.rate_scale;
@@ -179,9 +190,12 @@ Result<LengthSpec> length_spec(const YAML::Node& n, const std::string& where) {
   } catch (const YAML::Exception& e) {
     return Error::client(ErrorKind::kInvalidRequest, fmt::format("{}: {}", where, e.what()));
   }
-  if (s.mean <= 0 || s.min < 1 || s.max < s.min) {
+  if (!(s.mean > 0) || s.mean > kMaxTokens || s.min < 1 || s.max < s.min || s.max > kMaxTokens ||
+      !(s.sigma >= 0) || s.sigma > 10) {
     return Error::client(ErrorKind::kInvalidRequest,
-                         fmt::format("{}: mean must be > 0 and 1 <= min <= max", where));
+                         fmt::format("{}: needs 0 < mean <= {}, 1 <= min <= max <= {} and sigma in "
+                                     "[0, 10]",
+                                     where, kMaxTokens, kMaxTokens));
   }
   if (s.distribution != "exponential" && s.distribution != "constant" &&
       s.distribution != "lognormal" && s.distribution != "uniform") {
@@ -212,21 +226,30 @@ int32_t draw(const LengthSpec& s, std::mt19937_64& rng) {
 
 Result<std::vector<Arrival>> load_traffic(const std::string& path, const Agreement& a,
                                           double duration_s, uint64_t seed, UnixMillis start) {
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::Exception& e) {
-    return Error::client(ErrorKind::kInvalidRequest, fmt::format("{}: {}", path, e.what()));
-  }
+  std::ifstream in(path);
+  if (!in) return Error::client(ErrorKind::kInvalidRequest, fmt::format("{}: cannot read", path));
+  return read_traffic(in, path, a, duration_s, seed, start);
+}
+
+namespace {
+
+// More arrivals than this is a mistake in the file (10 million take about 40 s to simulate).
+constexpr double kMaxTrafficArrivals = 50e6;
+
+Result<std::vector<Arrival>> generate_traffic(const YAML::Node& root, const std::string& path,
+                                              const Agreement& a, double duration_s, uint64_t seed,
+                                              UnixMillis start) {
   auto fail = [&](const std::string& m) {
     return Error::client(ErrorKind::kInvalidRequest, fmt::format("{}: {}", path, m));
   };
-  if (duration_s <= 0) duration_s = root["duration_s"] ? root["duration_s"].as<double>(0) : 60;
-  if (duration_s <= 0) return fail("duration_s must be > 0");
-  if (root["seed"]) seed = root["seed"].as<uint64_t>(seed);
+  if (!root.IsMap()) return fail("a traffic file is a map with a parties: map");
+  if (duration_s <= 0) duration_s = root["duration_s"] ? root["duration_s"].as<double>() : 60;
+  if (!(duration_s > 0) || !std::isfinite(duration_s)) return fail("duration_s must be > 0");
+  if (root["seed"]) seed = root["seed"].as<uint64_t>();
   if (!root["parties"] || !root["parties"].IsMap()) return fail("needs a parties: map");
   std::vector<Arrival> out;
   uint64_t stream = 0;
+  double expected_arrivals = 0;
   for (const auto& entry : root["parties"]) {
     const std::string name = entry.first.as<std::string>();
     const YAML::Node& p = entry.second;
@@ -242,26 +265,45 @@ Result<std::vector<Arrival>> load_traffic(const std::string& path, const Agreeme
       model = first_callable_model(a, *party, start);
       if (model == kNone) return fail(fmt::format("{}: the party may call no model", where));
     }
-    const double rate = p["rate_per_s"] ? p["rate_per_s"].as<double>(0) : 0;
-    if (rate <= 0) return fail(fmt::format("{}.rate_per_s must be > 0", where));
+    const double rate = p["rate_per_s"] ? p["rate_per_s"].as<double>() : 0;
+    if (!(rate > 0) || !std::isfinite(rate)) {
+      return fail(fmt::format("{}.rate_per_s must be > 0", where));
+    }
     const std::string arrivals = p["arrivals"] ? p["arrivals"].as<std::string>() : "poisson";
     if (arrivals != "poisson" && arrivals != "bursty" && arrivals != "uniform") {
       return fail(fmt::format("{}.arrivals must be poisson, bursty or uniform", where));
     }
-    const double burst_factor = p["burst_factor"] ? p["burst_factor"].as<double>(4) : 4;
-    const double burst_period = p["burst_period_s"] ? p["burst_period_s"].as<double>(10) : 10;
+    const double burst_factor = p["burst_factor"] ? p["burst_factor"].as<double>() : 4;
+    const double burst_period = p["burst_period_s"] ? p["burst_period_s"].as<double>() : 10;
+    if (!(burst_factor >= 1 && burst_factor <= 1000)) {
+      return fail(fmt::format("{}.burst_factor must be in [1, 1000]", where));
+    }
+    if (!(burst_period > 0) || !std::isfinite(burst_period)) {
+      return fail(fmt::format("{}.burst_period_s must be > 0", where));
+    }
     double amplitude = 0, period = 86400, peak = 14 * 3600;
     if (const YAML::Node& d = p["daily_cycle"]) {
-      amplitude = d["amplitude"] ? d["amplitude"].as<double>(0.5) : 0.5;
-      if (d["period_s"]) period = d["period_s"].as<double>(period);
-      if (d["peak_s"]) peak = d["peak_s"].as<double>(peak);
-      if (amplitude < 0 || amplitude >= 1)
+      amplitude = d["amplitude"] ? d["amplitude"].as<double>() : 0.5;
+      if (d["period_s"]) period = d["period_s"].as<double>();
+      if (d["peak_s"]) peak = d["peak_s"].as<double>();
+      if (!(amplitude >= 0 && amplitude < 1)) {
         return fail(fmt::format("{}.daily_cycle.amplitude must be in [0, 1)", where));
+      }
+      if (!(period > 0) || !std::isfinite(period) || !std::isfinite(peak)) {
+        return fail(fmt::format("{}.daily_cycle: period_s must be > 0 and peak_s finite", where));
+      }
+    }
+    // Thinning draws candidates at the bound's rate: that many draws, whatever is kept.
+    expected_arrivals +=
+        rate * (1 + amplitude) * (arrivals == "bursty" ? burst_factor : 1) * duration_s;
+    if (expected_arrivals > kMaxTrafficArrivals) {
+      return fail(fmt::format("more than {:.0f} million arrivals: lower rate_per_s or duration_s",
+                              kMaxTrafficArrivals / 1e6));
     }
     auto prompt = length_spec(p["prompt_tokens"], where + ".prompt_tokens");
-    if (!prompt.ok()) return prompt.take_error();
+    if (!prompt.ok()) return fail(prompt.error().message);
     auto output = length_spec(p["output_tokens"], where + ".output_tokens");
-    if (!output.ok()) return output.take_error();
+    if (!output.ok()) return fail(output.error().message);
     ServiceTier tier = ServiceTier::kDefault;
     if (p["service_tier"]) {
       const std::string t = p["service_tier"].as<std::string>();
@@ -296,6 +338,21 @@ Result<std::vector<Arrival>> load_traffic(const std::string& path, const Agreeme
   std::stable_sort(out.begin(), out.end(),
                    [](const Arrival& x, const Arrival& y) { return x.time < y.time; });
   return out;
+}
+
+}  // namespace
+
+Result<std::vector<Arrival>> read_traffic(std::istream& in, const std::string& path,
+                                          const Agreement& a, double duration_s, uint64_t seed,
+                                          UnixMillis start) {
+  // yaml-cpp reports a bad file, and a value of the wrong type, by throwing.
+  try {
+    return generate_traffic(YAML::Load(in), path, a, duration_s, seed, start);
+  } catch (const YAML::Exception& e) {
+    return Error::client(
+        ErrorKind::kInvalidRequest,
+        fmt::format("{}:{}:{}: {}", path, e.mark.line + 1, e.mark.column + 1, e.msg));
+  }
 }
 
 }  // namespace accord

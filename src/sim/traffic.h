@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <istream>
 #include <map>
 #include <string>
 #include <vector>
@@ -36,10 +37,16 @@ struct TraceOptions {
 // weights) on the first model each may call. Errors are FILE:LINE: message.
 Result<std::vector<Arrival>> load_trace(const std::string& path, const Agreement& agreement,
                                         const TraceOptions& options);
+// The same, from a stream; `name` stands for the file in errors.
+Result<std::vector<Arrival>> read_trace(std::istream& in, const std::string& name,
+                                        const Agreement& agreement, const TraceOptions& options);
 
 // A traffic file (YAML; see README). `duration_s` > 0 overrides the file's duration.
 Result<std::vector<Arrival>> load_traffic(const std::string& path, const Agreement& agreement,
                                           double duration_s, uint64_t seed, UnixMillis start);
+Result<std::vector<Arrival>> read_traffic(std::istream& in, const std::string& name,
+                                          const Agreement& agreement, double duration_s,
+                                          uint64_t seed, UnixMillis start);
 
 // The first model `party` may call at `now` (kNone if none).
 ModelId first_callable_model(const Agreement& agreement, PartyId party, UnixMillis now);

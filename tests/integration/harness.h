@@ -108,6 +108,9 @@ HttpResponse http(int port, const std::string& method, const std::string& path,
                   const std::map<std::string, std::string>& headers = {});
 std::map<std::string, std::string> bearer(const std::string& key);
 
+// SELECT count(*) FROM usage WHERE `where`, on the ledger at `path` (-1 if it cannot be read).
+int64_t count_rows(const std::string& path, const std::string& where);
+
 // Demo keys (examples/demo.keys).
 inline const std::string kCopilotKey = "sk-accord-demo-copilot-7Qm2xV9kLp3Rt8Wz";
 inline const std::string kAcmeKey = "sk-accord-demo-acme-4Hn6bJ1sYc5Fg0Ue";

@@ -199,21 +199,6 @@ TEST(LedgerEndToEnd, APartyReadsOnlyItsOwnUsage) {
   EXPECT_EQ(http(s.port, "GET", "/admin/usage?period=2026-13", "", bearer(kCloudKey)).status, 400);
 }
 
-int64_t count_rows(const std::string& path, const std::string& where) {
-  sqlite3* db = nullptr;
-  sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
-  sqlite3_stmt* stmt = nullptr;
-  int64_t n = -1;
-  if (sqlite3_prepare_v2(db, ("SELECT count(*) FROM usage WHERE " + where).c_str(), -1, &stmt,
-                         nullptr) == SQLITE_OK &&
-      sqlite3_step(stmt) == SQLITE_ROW) {
-    n = sqlite3_column_int64(stmt, 0);
-  }
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  return n;
-}
-
 // Another process holds the ledger's write lock, so accord cannot commit: once its writer gives
 // up waiting (SQLite's busy timeout), new requests are refused with 503 rather than served
 // unbilled. When the lock is released, accord serves again and every request it answered is in

@@ -111,6 +111,11 @@ TEST_F(Abuse, BadJsonGetsA400NamingTheProblem) {
       R"({"model":"m-local","messages":[{"role":"user","content":"hi"}],"max_tokens":2,"stop":)" +
       stops + "]}");
   EXPECT_EQ(r.status, 400) << r.body;
+  // A malformed literal where null may stand (found by fuzz/request_body_fuzz: simdjson threw and
+  // the connection closed without an answer).
+  r = post(R"({"model":"m-local","messages":[{"role":"user","content":"hi"}],"stop":n\_"n"})");
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(r.body.find("\"error\":{"), std::string::npos);
   // Unknown fields are passed over, not refused.
   r = post(
       R"({"model":"m-local","messages":[{"role":"user","content":"hi"}],"max_tokens":2,"x_vendor":{"a":[1,2]}})");

@@ -1,0 +1,52 @@
+// Fuzzes what the forwarder reads from an upstream: the response head and body (plain,
+// Content-Length or chunked) through the client's parser, fed in fuzzer-chosen pieces; then the
+// body as a JSON answer (usage, is it an object) and as an SSE stream, event by event, looking
+// for usage in each event's data as the relay does.
+#include <boost/asio/buffer.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "http/response_parser.h"
+#include "http/sse.h"
+#include "openai/response_usage.h"
+#include "put_pending.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size < 1) return 0;
+  const size_t step = 1 + data[0] % 64;
+  std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
+
+  accord::HeaderStore headers;
+  accord::ResponseParser parser(headers);
+  parser.header_limit(8 * 1024);
+  parser.body_limit(1 << 20);
+  std::string body;
+  parser.sink = &body;
+  accord::SseParser sse;
+  accord::SseEvent event;
+  std::string pending;
+  boost::beast::error_code ec;
+  while (!parser.is_done() && !in.empty()) {
+    const size_t n = std::min(step, in.size());
+    pending.append(in.data(), n);
+    in.remove_prefix(n);
+    const size_t before = body.size();
+    ec = accord::fuzz::put_pending(parser, pending, [&] { return parser.is_done(); });
+    if (ec) break;
+    // Relay as the forwarder does: each complete event as soon as it arrives.
+    sse.feed(std::string_view(body).substr(before));
+    while (sse.next(event)) {
+      if (event.raw.empty()) __builtin_trap();
+      (void)accord::find_usage(event.data);
+    }
+    sse.compact();
+  }
+  if (!ec && in.empty() && !parser.is_done()) parser.put_eof(ec);  // a body that runs to the close
+  (void)headers.get("content-type");
+  (void)headers.get("retry-after");
+  (void)accord::is_json_object(body);
+  (void)accord::find_usage(body);
+  return 0;
+}

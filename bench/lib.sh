@@ -69,7 +69,7 @@ to_us() {
 run_wrk() {
   local core=$1 url=$2 secs=$3 conns=$4 script=$5 out cpu
   local TIMEFORMAT='%3U %3S'
-  { time taskset -c "$core" wrk -t1 -c"$conns" -d"${secs}s" --latency -s "$script" "$url" \
+  { time taskset -c "$core" wrk -t1 -c"$conns" -d"${secs}s" --timeout 10s --latency -s "$script" "$url" \
       >"$BENCH_TMP/wrk.out" 2>&1; } 2>"$BENCH_TMP/wrk.time"
   out=$(cat "$BENCH_TMP/wrk.out")
   cpu=$(awk '{printf "%.0f", ($1 + $2) * 1e9}' "$BENCH_TMP/wrk.time")

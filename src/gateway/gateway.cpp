@@ -52,15 +52,16 @@ int64_t prompt_upper_bound(const RequestBody& body) {
 }
 
 void add_rate_limit_headers(const RateLimitHeaders& r, HeaderLines& headers) {
+  char reset[32];
   if (r.requests) {
-    headers.add("x-ratelimit-limit-requests", std::to_string(r.requests_limit));
-    headers.add("x-ratelimit-remaining-requests", std::to_string(r.requests->remaining));
-    headers.add("x-ratelimit-reset-requests", format_reset(r.requests->reset_after));
+    headers.add("x-ratelimit-limit-requests", r.requests_limit);
+    headers.add("x-ratelimit-remaining-requests", r.requests->remaining);
+    headers.add("x-ratelimit-reset-requests", format_reset_to(reset, r.requests->reset_after));
   }
   if (r.tokens) {
-    headers.add("x-ratelimit-limit-tokens", std::to_string(r.tokens_limit));
-    headers.add("x-ratelimit-remaining-tokens", std::to_string(r.tokens->remaining));
-    headers.add("x-ratelimit-reset-tokens", format_reset(r.tokens->reset_after));
+    headers.add("x-ratelimit-limit-tokens", r.tokens_limit);
+    headers.add("x-ratelimit-remaining-tokens", r.tokens->remaining);
+    headers.add("x-ratelimit-reset-tokens", format_reset_to(reset, r.tokens->reset_after));
   }
 }
 

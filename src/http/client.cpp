@@ -7,12 +7,14 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 
+#include <algorithm>
 #include <limits>
 #include <optional>
 
 #include <unordered_map>
 #include <vector>
 #include "core/strings.h"
+#include "http/parse_buffered.h"
 #include "http/response_parser.h"
 
 namespace accord {
@@ -23,6 +25,9 @@ namespace bhttp = boost::beast::http;
 namespace {
 
 constexpr int64_t kIdleConnectionMs = 30'000;  // below the usual server keep-alive timeouts
+// Beast reads max(512, free capacity) bytes at a time: without room reserved, a streamed answer
+// arrives in 512-byte reads, each relayed with its own write.
+constexpr size_t kReadBufferBytes = size_t{16} * 1024;
 
 MonoNanos after_ms(int64_t ms) {
   return SystemClock::instance().now() + ms * kNanosPerMilli;
@@ -41,6 +46,7 @@ class ClientConnection final : public DeadlineSweeper::Entry {
   ClientConnection(asio::io_context& io, std::shared_ptr<DeadlineSweeper> sweeper, std::string key)
       : socket(io), sweeper_(std::move(sweeper)), key(std::move(key)) {
     sweeper_->add(this);
+    buffer.reserve(kReadBufferBytes);
   }
   ~ClientConnection() override {
     sweeper_->remove(this);
@@ -121,6 +127,40 @@ asio::awaitable<Result<std::unique_ptr<ClientConnection>>> HttpClientPool::conne
   co_return connection;
 }
 
+namespace {
+
+// How much to read: what the buffer has room for (Beast's rule), at least 512 bytes.
+size_t read_size(const beast::flat_buffer& buffer) {
+  return std::max<size_t>(512, buffer.capacity() - buffer.size());
+}
+
+// After a read from the socket (`n` bytes, `ec`): hands the parser what arrived. The end of the
+// stream ends a body that runs to the close; anywhere else it is an error.
+error_code take_read(ClientConnection& c, size_t n, error_code ec, bool head_only) {
+  c.buffer.commit(n);
+  if (ec == asio::error::eof) {
+    if (!c.parser->got_some() && c.buffer.size() == 0) return bhttp::error::end_of_stream;
+    ec = {};
+    c.parser->put_eof(ec);
+    return ec;
+  }
+  if (ec) return ec;
+  return parse_buffered(*c.parser, c.buffer, head_only);
+}
+
+// A response cut off by `ec` (or by the idle deadline): the connection cannot be reused.
+Error broken_off(ClientConnection& c, error_code ec) {
+  c.close();
+  if (c.timed_out) {
+    return Error::upstream(ErrorKind::kUpstreamTimeout,
+                           fmt::format("{} sent nothing for {} ms", c.key, c.timeouts.idle_ms),
+                           false);
+  }
+  return upstream_error(fmt::format("{} broke off the response: {}", c.key, ec.message()), false);
+}
+
+}  // namespace
+
 asio::awaitable<Result<ClientResponse>> HttpClientPool::send(const ClientTarget& target,
                                                              std::string_view head,
                                                              std::string_view body,
@@ -154,9 +194,10 @@ asio::awaitable<Result<ClientResponse>> HttpClientPool::send(const ClientTarget&
     const std::array<asio::const_buffer, 2> buffers{asio::buffer(head.data(), head.size()),
                                                     asio::buffer(body.data(), body.size())};
     co_await asio::async_write(connection->socket, buffers, use_ec(ec));
-    if (!ec) {
-      co_await bhttp::async_read_header(connection->socket, connection->buffer, *connection->parser,
-                                        use_ec(ec));
+    while (!ec && !connection->parser->is_header_done()) {
+      const size_t n = co_await connection->socket.async_read_some(
+          connection->buffer.prepare(read_size(connection->buffer)), use_ec(ec));
+      ec = take_read(*connection, n, ec, true);
     }
     connection->clear_deadline();
     if (!ec) {
@@ -229,25 +270,16 @@ asio::awaitable<Result<bool>> ClientResponse::read_some(std::string& out) {
   ResponseParser& parser = *c.parser;
   parser.sink = &out;
   const size_t before = out.size();
-  while (!parser.is_done() && out.size() == before) {
-    error_code ec;
+  error_code ec = parse_buffered(parser, c.buffer, false);  // what came with the head
+  while (!ec && !parser.is_done() && out.size() == before) {
     c.set_deadline(after_ms(c.timeouts.idle_ms));
-    co_await bhttp::async_read_some(c.socket, c.buffer, parser, use_ec(ec));
+    const size_t n =
+        co_await c.socket.async_read_some(c.buffer.prepare(read_size(c.buffer)), use_ec(ec));
     c.clear_deadline();
-    if (ec == bhttp::error::need_buffer) continue;
-    if (ec) {
-      parser.sink = nullptr;
-      c.close();
-      if (c.timed_out) {
-        co_return Error::upstream(
-            ErrorKind::kUpstreamTimeout,
-            fmt::format("{} sent nothing for {} ms", c.key, c.timeouts.idle_ms), false);
-      }
-      co_return upstream_error(fmt::format("{} broke off the response: {}", c.key, ec.message()),
-                               false);
-    }
+    ec = take_read(c, n, ec, false);
   }
   parser.sink = nullptr;
+  if (ec) co_return broken_off(c, ec);
   co_return !parser.is_done();
 }
 
@@ -256,30 +288,20 @@ asio::awaitable<Status> ClientResponse::read_all(std::string& out, size_t limit)
   ClientConnection& c = *connection_;
   ResponseParser& parser = *c.parser;
   parser.sink = &out;
-  while (!parser.is_done()) {
-    error_code ec;
+  error_code ec = parse_buffered(parser, c.buffer, false);  // what came with the head
+  while (!ec && !parser.is_done() && out.size() <= limit) {
     c.set_deadline(after_ms(c.timeouts.idle_ms));
-    co_await bhttp::async_read_some(c.socket, c.buffer, parser, use_ec(ec));
+    const size_t n =
+        co_await c.socket.async_read_some(c.buffer.prepare(read_size(c.buffer)), use_ec(ec));
     c.clear_deadline();
-    if (ec == bhttp::error::need_buffer) continue;
-    if (ec) {
-      parser.sink = nullptr;
-      c.close();
-      if (c.timed_out) {
-        co_return Error::upstream(
-            ErrorKind::kUpstreamTimeout,
-            fmt::format("{} sent nothing for {} ms", c.key, c.timeouts.idle_ms), false);
-      }
-      co_return upstream_error(fmt::format("{} broke off the response: {}", c.key, ec.message()),
-                               false);
-    }
-    if (out.size() > limit) {
-      parser.sink = nullptr;
-      c.close();
-      co_return upstream_error(fmt::format("the response exceeds {} bytes", limit), false);
-    }
+    ec = take_read(c, n, ec, false);
   }
   parser.sink = nullptr;
+  if (ec) co_return broken_off(c, ec);
+  if (out.size() > limit) {
+    c.close();
+    co_return upstream_error(fmt::format("the response exceeds {} bytes", limit), false);
+  }
   co_return Status();
 }
 

@@ -5,6 +5,7 @@
 // Threads: used only on the loop that owns the connection.
 #pragma once
 
+#include <charconv>
 #include <string>
 #include <string_view>
 
@@ -35,6 +36,11 @@ class HeaderLines {
     append(": ");
     append(value);
     append("\r\n");
+  }
+  void add(std::string_view name, int64_t value) {
+    char digits[24];
+    add(name, std::string_view(digits,
+                               std::to_chars(digits, digits + sizeof digits, value).ptr - digits));
   }
   void clear() {
     size_ = 0;
@@ -78,7 +84,13 @@ class HttpExchange {
                                         std::string_view body, const HeaderLines& headers) = 0;
   virtual asio::awaitable<bool> begin_stream(int status, std::string_view content_type,
                                              const HeaderLines& headers) = 0;
+  // As begin_stream, but the head is held back to go out with the first chunk (or the end): one
+  // write instead of two. Whether the client is still there shows at that write.
+  virtual void hold_stream_head(int status, std::string_view content_type,
+                                const HeaderLines& headers) = 0;
   virtual asio::awaitable<bool> write_chunk(std::string_view data) = 0;
+  // The last chunk and the stream's end, in one write.
+  virtual asio::awaitable<bool> write_last_chunk(std::string_view data) = 0;
   virtual asio::awaitable<bool> end_stream() = 0;
   // True once a status line has been written.
   virtual bool responded() const = 0;

@@ -18,9 +18,11 @@
 #include "core/strings.h"
 #include "http/connection_gate.h"
 #include "http/openai_error.h"
+#include "http/parse_buffered.h"
 #include "http/request_parser.h"
 #include "http/status_text.h"
 #include "runtime/deadline_sweeper.h"
+#include "runtime/memory_trim.h"
 
 namespace accord {
 
@@ -28,6 +30,14 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 
 namespace {
+
+// "1A2\r\n": a chunk's size line, in `out`.
+std::string_view chunk_size_line(char (&out)[24], size_t size) {
+  char* end = std::to_chars(out, out + 16, size, 16).ptr;
+  end[0] = '\r';
+  end[1] = '\n';
+  return {out, static_cast<size_t>(end + 2 - out)};
+}
 
 // Connection-token check ("close", "keep-alive") in a comma-separated header value.
 bool has_token(std::string_view value, std::string_view token) {
@@ -67,6 +77,7 @@ struct HttpServer::Impl {
   ServerLimits limits;
   HttpServer& server;
   ConnectionGate gate;
+  MemoryTrimmer trimmer;
   std::vector<std::unique_ptr<LoopState>> states;
 };
 
@@ -92,7 +103,10 @@ class Connection final : public HttpExchange, public DeadlineSweeper::Entry {
                                 const HeaderLines& headers) override;
   asio::awaitable<bool> begin_stream(int status, std::string_view content_type,
                                      const HeaderLines& headers) override;
+  void hold_stream_head(int status, std::string_view content_type,
+                        const HeaderLines& headers) override;
   asio::awaitable<bool> write_chunk(std::string_view data) override;
+  asio::awaitable<bool> write_last_chunk(std::string_view data) override;
   asio::awaitable<bool> end_stream() override;
   bool responded() const override { return responded_; }
   void close_after() override { close_after_ = true; }
@@ -106,8 +120,15 @@ class Connection final : public HttpExchange, public DeadlineSweeper::Entry {
 
  private:
   void write_head(int status, std::string_view content_type, const HeaderLines& headers);
+  void write_stream_head(int status, std::string_view content_type, const HeaderLines& headers);
+  // The held stream head, once ("" when there is none).
+  std::string_view take_held_head() {
+    if (!head_held_) return {};
+    head_held_ = false;
+    return head_;
+  }
   asio::awaitable<bool> write_buffers(std::string_view a, std::string_view b = {},
-                                      std::string_view c = {});
+                                      std::string_view c = {}, std::string_view d = {});
   asio::awaitable<void> reject(const Error& error);
   bool should_close() const { return close_after_ || server_.server.draining() || !keep_alive_; }
   void close_socket() {
@@ -130,6 +151,7 @@ class Connection final : public HttpExchange, public DeadlineSweeper::Entry {
   bool keep_alive_ = true;
   bool close_after_ = false;
   bool responded_ = false;
+  bool head_held_ = false;  // a stream's head, not yet written (hold_stream_head)
   bool chunked_ = false;
   bool timed_out_ = false;
 };
@@ -143,7 +165,7 @@ asio::awaitable<void> Connection::run() {
   bool first = true;
   while (!server_.server.draining() || first) {
     req_.clear();
-    responded_ = close_after_ = chunked_ = timed_out_ = false;
+    responded_ = close_after_ = chunked_ = timed_out_ = head_held_ = false;
     // Wait for the next request without holding a parser, under the idle deadline.
     if (buffer_.size() == 0) {
       phase_ = Phase::kIdle;
@@ -162,7 +184,10 @@ asio::awaitable<void> Connection::run() {
     RequestParser parser(req_);
     parser.header_limit(static_cast<uint32_t>(limits.max_header_bytes));
     parser.body_limit(static_cast<uint64_t>(limits.max_body_bytes));
-    co_await bhttp::async_read_header(socket_, buffer_, parser, use_ec(ec));
+    ec = parse_buffered(parser, buffer_, true);
+    if (!ec && !parser.is_header_done()) {
+      co_await bhttp::async_read_header(socket_, buffer_, parser, use_ec(ec));
+    }
     if (ec) {
       if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
           ec == asio::error::connection_reset) {
@@ -205,7 +230,9 @@ asio::awaitable<void> Connection::run() {
       }
       phase_ = Phase::kReadingBody;
       set_deadline_in(limits.body_timeout_ms);
-      co_await bhttp::async_read(socket_, buffer_, parser, use_ec(ec));
+      ec = parse_buffered(parser, buffer_, false);
+      if (!ec && !parser.is_done())
+        co_await bhttp::async_read(socket_, buffer_, parser, use_ec(ec));
       if (ec) {
         stats.protocol_errors.fetch_add(1, std::memory_order_relaxed);
         if (ec == bhttp::error::body_limit) {
@@ -232,6 +259,7 @@ asio::awaitable<void> Connection::run() {
     if (!responded_ && socket_.is_open()) {
       co_await reject(Error::internal(ErrorKind::kInternal, "The request was not answered."));
     }
+    if (head_held_) close_socket();  // a stream that never wrote anything: no whole response
     stats.active_requests.fetch_sub(1, std::memory_order_relaxed);
     if (should_close() || !socket_.is_open()) break;
   }
@@ -264,10 +292,10 @@ void Connection::write_head(int status, std::string_view content_type, const Hea
 }
 
 asio::awaitable<bool> Connection::write_buffers(std::string_view a, std::string_view b,
-                                                std::string_view c) {
-  const std::array<asio::const_buffer, 3> buffers{asio::buffer(a.data(), a.size()),
-                                                  asio::buffer(b.data(), b.size()),
-                                                  asio::buffer(c.data(), c.size())};
+                                                std::string_view c, std::string_view d) {
+  const std::array<asio::const_buffer, 4> buffers{
+      asio::buffer(a.data(), a.size()), asio::buffer(b.data(), b.size()),
+      asio::buffer(c.data(), c.size()), asio::buffer(d.data(), d.size())};
   error_code ec;
   co_await asio::async_write(socket_, buffers, use_ec(ec));
   if (ec) {
@@ -297,8 +325,8 @@ asio::awaitable<bool> Connection::respond(int status, std::string_view content_t
   co_return true;
 }
 
-asio::awaitable<bool> Connection::begin_stream(int status, std::string_view content_type,
-                                               const HeaderLines& headers) {
+void Connection::write_stream_head(int status, std::string_view content_type,
+                                   const HeaderLines& headers) {
   write_head(status, content_type, headers);
   if (req_.version >= 11) {
     chunked_ = true;
@@ -307,29 +335,47 @@ asio::awaitable<bool> Connection::begin_stream(int status, std::string_view cont
     close_after_ = true;  // HTTP/1.0: the end of the body is the end of the connection
   }
   head_.append("Cache-Control: no-cache\r\n\r\n");
+}
+
+asio::awaitable<bool> Connection::begin_stream(int status, std::string_view content_type,
+                                               const HeaderLines& headers) {
+  write_stream_head(status, content_type, headers);
   co_return co_await write_buffers(head_);
+}
+
+void Connection::hold_stream_head(int status, std::string_view content_type,
+                                  const HeaderLines& headers) {
+  write_stream_head(status, content_type, headers);
+  head_held_ = true;
 }
 
 asio::awaitable<bool> Connection::write_chunk(std::string_view data) {
   if (data.empty()) {
     co_return socket_.is_open();
   }
+  const std::string_view head = take_held_head();
   if (!chunked_) {
-    co_return co_await write_buffers(data);
+    co_return co_await write_buffers(head, data);
   }
   char size_line[24];
-  const auto end = std::to_chars(size_line, size_line + 16, data.size(), 16).ptr;
-  end[0] = '\r';
-  end[1] = '\n';
-  co_return co_await write_buffers(std::string_view(size_line, end + 2 - size_line), data, "\r\n");
+  co_return co_await write_buffers(head, chunk_size_line(size_line, data.size()), data, "\r\n");
+}
+
+asio::awaitable<bool> Connection::write_last_chunk(std::string_view data) {
+  const std::string_view head = take_held_head();
+  if (!chunked_) {
+    close_after_ = true;  // HTTP/1.0: the stream ends with the connection
+    if (head.empty() && data.empty()) co_return socket_.is_open();
+    co_return co_await write_buffers(head, data);
+  }
+  if (data.empty()) co_return co_await write_buffers(head, "0\r\n\r\n");
+  char size_line[24];
+  co_return co_await write_buffers(head, chunk_size_line(size_line, data.size()), data,
+                                   "\r\n0\r\n\r\n");
 }
 
 asio::awaitable<bool> Connection::end_stream() {
-  if (!chunked_) {
-    close_after_ = true;
-    co_return socket_.is_open();
-  }
-  co_return co_await write_buffers("0\r\n\r\n");
+  co_return co_await write_last_chunk({});
 }
 
 asio::awaitable<void> Connection::reject(const Error& error) {
@@ -362,12 +408,12 @@ asio::awaitable<void> accept_loop(HttpServer::Impl& server, LoopState& loop) {
       continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
-    stats.open_connections.fetch_add(1, std::memory_order_relaxed);
+    server.trimmer.opened(stats.open_connections.fetch_add(1, std::memory_order_relaxed) + 1);
     auto connection = std::make_shared<Connection>(std::move(socket), server, loop, address);
     asio::co_spawn(
         loop.io, [connection]() -> asio::awaitable<void> { co_await connection->run(); },
         [&server, &stats, address, connection](const std::exception_ptr& e) {
-          stats.open_connections.fetch_sub(1, std::memory_order_relaxed);
+          server.trimmer.closed(stats.open_connections.fetch_sub(1, std::memory_order_relaxed) - 1);
           server.gate.release(address);
           if (e) {
             try {

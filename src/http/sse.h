@@ -16,6 +16,8 @@ struct SseEvent {
 class SseParser {
  public:
   void feed(std::string_view bytes) { buffer_.append(bytes); }
+  // Where received bytes may be appended directly: feed() without the copy.
+  std::string& input() { return buffer_; }
   // The next complete event, if one has been fed.
   bool next(SseEvent& event);
   // Drops the events already returned (call after forwarding them).

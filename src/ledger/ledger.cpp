@@ -2,15 +2,30 @@
 
 #include <pthread.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <chrono>
 
 namespace accord {
 
+namespace {
+
+constexpr int kBatchWriterNice = 10;  // about a tenth of a core's share when it is contended
+
+}  // namespace
+
 Ledger::Ledger(std::unique_ptr<LedgerStore> store, LedgerOptions options)
     : store_(std::move(store)), options_(options) {
   writer_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "accord-ledger");  // as top -H and the benchmarks see it
+    // In batch durability no request waits for a commit, so the writer yields the core to the
+    // event loops: a commit of a few hundred rows (about a millisecond) would otherwise hold up
+    // the requests arriving meanwhile on a shared core (p99 at one connection went from 0.2 to
+    // 1.3 ms). Strict durability keeps the normal priority: its answers wait for the commit.
+    if (options_.durability == Durability::kBatch) {
+      setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kBatchWriterNice);
+    }
     run();
   });
 }

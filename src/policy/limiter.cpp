@@ -1,5 +1,8 @@
 #include "policy/limiter.h"
 
+#include <algorithm>
+#include <charconv>
+
 #include <fmt/format.h>
 
 #include "core/decimal.h"
@@ -253,22 +256,47 @@ Result<LimitLease> admit_limits(const LimitState& state, const LimitRequest& r,
   return lease;
 }
 
-std::string format_reset(MonoNanos d) {
-  if (d <= 0) return "0s";
-  const int64_t ms = (d + kNanosPerMilli - 1) / kNanosPerMilli;
-  if (ms < 1000) return fmt::format("{}ms", ms);
-  const int64_t h = ms / 3'600'000, m = ms / 60'000 % 60, s = ms / 1000 % 60, frac = ms % 1000;
-  std::string out;
-  if (h > 0) out += fmt::format("{}h", h);
-  if (h > 0 || m > 0) out += fmt::format("{}m", m);
-  if (frac == 0) {
-    out += fmt::format("{}s", s);
+std::string_view format_reset_to(char (&out)[32], MonoNanos d) {
+  char* p = out;
+  char* const end = out + sizeof out;
+  auto number = [&](int64_t n) { p = std::to_chars(p, end, n).ptr; };
+  auto text = [&](std::string_view t) { p = std::copy(t.begin(), t.end(), p); };
+  const int64_t ms = d <= 0 ? 0 : (d + kNanosPerMilli - 1) / kNanosPerMilli;
+  if (ms == 0) {
+    text("0s");
+  } else if (ms < 1000) {
+    number(ms);
+    text("ms");
   } else {
-    std::string f = fmt::format("{:03d}", frac);
-    while (f.back() == '0') f.pop_back();
-    out += fmt::format("{}.{}s", s, f);
+    const int64_t h = ms / 3'600'000, m = ms / 60'000 % 60, s = ms / 1000 % 60;
+    int64_t frac = ms % 1000;
+    if (h > 0) {
+      number(h);
+      text("h");
+    }
+    if (h > 0 || m > 0) {
+      number(m);
+      text("m");
+    }
+    number(s);
+    if (frac != 0) {
+      // Milliseconds as a decimal fraction without trailing zeros: 500 → ".5", 20 → ".02".
+      char digits[3] = {static_cast<char>('0' + frac / 100),
+                        static_cast<char>('0' + frac / 10 % 10),
+                        static_cast<char>('0' + frac % 10)};
+      size_t n = 3;
+      while (digits[n - 1] == '0') --n;
+      text(".");
+      text(std::string_view(digits, n));
+    }
+    text("s");
   }
-  return out;
+  return {out, static_cast<size_t>(p - out)};
+}
+
+std::string format_reset(MonoNanos d) {
+  char out[32];
+  return std::string(format_reset_to(out, d));
 }
 
 }  // namespace accord

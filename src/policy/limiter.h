@@ -107,5 +107,7 @@ Result<LimitLease> admit_limits(const LimitState& state, const LimitRequest& req
 
 // Go-style durations as OpenAI writes them: "20ms", "1s", "6m0s", "1h2m3s".
 std::string format_reset(MonoNanos duration);
+// The same, written into `out` (no allocation, for the response headers of every request).
+std::string_view format_reset_to(char (&out)[32], MonoNanos duration);
 
 }  // namespace accord

@@ -172,6 +172,9 @@ TEST(Limiter, ResetDurationsLookLikeOpenAis) {
   EXPECT_EQ(format_reset(kNanosPerSecond), "1s");
   EXPECT_EQ(format_reset(360 * kNanosPerSecond), "6m0s");
   EXPECT_EQ(format_reset(3723 * kNanosPerSecond + 500 * kNanosPerMilli), "1h2m3.5s");
+  EXPECT_EQ(format_reset(1020 * kNanosPerMilli), "1.02s");
+  EXPECT_EQ(format_reset(0), "0s");
+  EXPECT_EQ(format_reset(1), "1ms");
 }
 
 TEST(Pricing, ExactIntegerCostsWithMultipliersAndDiscounts) {

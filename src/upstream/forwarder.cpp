@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 
 #include "core/json_writer.h"
 #include "http/openai_error.h"
@@ -88,6 +89,12 @@ Error preempted() {
                             "(it runs on preemptible capacity).");
   e.code = "preempted";
   return e;
+}
+
+// Whether an event's data may carry a usage block. memmem rather than string_view::find, which
+// runs memchr for the needle's first character, a quote, of which JSON is full.
+bool mentions_usage(std::string_view data) {
+  return memmem(data.data(), data.size(), "\"usage\"", 7) != nullptr;
 }
 
 }  // namespace
@@ -239,17 +246,12 @@ asio::awaitable<ForwardOutcome> forward_to_upstream(EndpointSet& endpoints, Http
     // A stream: relay each event as it arrives; keep the usage chunk for ourselves unless the
     // client asked for it.
     mark_output(request);
-    if (!co_await exchange.begin_stream(200, "text/event-stream", headers)) {
-      outcome.client_gone = true;
-      co_return outcome;
-    }
+    exchange.hold_stream_head(200, "text/event-stream", headers);  // sent with the first events
     SseParser sse;
-    std::string incoming;
-    std::string out;
+    std::string out;  // the events to relay, once one of them is held back
     bool done = false;
     for (;;) {
-      incoming.clear();
-      auto more = co_await response.read_some(incoming);
+      auto more = co_await response.read_some(sse.input());
       if (!more.ok()) {
         outcome.stopped = stopped(request);
         if (!outcome.stopped) endpoints.record_failure(e);
@@ -261,32 +263,46 @@ asio::awaitable<ForwardOutcome> forward_to_upstream(EndpointSet& endpoints, Http
         outcome.status = http_status(err.kind);
         co_return outcome;
       }
-      sse.feed(incoming);
-      out.clear();
+      // One search of what arrived for a usage block, rather than one per event.
+      const bool may_carry_usage = mentions_usage(sse.pending());
+      // What to relay is a view of the parser's buffer while the events are consecutive, and a
+      // copy once one is held back.
+      const char* relay_from = nullptr;
+      size_t relay_size = 0;
+      bool copied = false;
       SseEvent event;
       while (sse.next(event)) {
+        bool relay = true;
         if (event.data == "[DONE]") {
           done = true;
-          out.append(event.raw);
-          continue;
-        }
-        if (outcome.first_token_at == 0) outcome.first_token_at = clock.now();
-        if (event.data.find("\"usage\":{") != std::string_view::npos ||
-            event.data.find("\"usage\": {") != std::string_view::npos) {
-          if (auto usage = find_usage(event.data)) {
-            outcome.prompt_tokens = usage->prompt_tokens;
-            outcome.completion_tokens = usage->completion_tokens;
-            outcome.usage_known = true;
-            if (usage->choices_empty && !body.include_usage) continue;  // ours, not the client's
+        } else {
+          if (outcome.first_token_at == 0) outcome.first_token_at = clock.now();
+          if (may_carry_usage && mentions_usage(event.data)) {
+            if (auto usage = find_usage(event.data)) {
+              outcome.prompt_tokens = usage->prompt_tokens;
+              outcome.completion_tokens = usage->completion_tokens;
+              outcome.usage_known = true;
+              relay = !usage->choices_empty || body.include_usage;  // else ours, not the client's
+            }
           }
         }
-        out.append(event.raw);
+        if (!relay && !copied) {
+          out.assign(relay_from == nullptr ? "" : relay_from, relay_size);
+          copied = true;
+        } else if (relay && copied) {
+          out.append(event.raw);
+        } else if (relay) {
+          if (relay_from == nullptr) relay_from = event.raw.data();
+          relay_size = static_cast<size_t>(event.raw.data() + event.raw.size() - relay_from);
+        }
       }
-      sse.compact();
+      const std::string_view relayed =
+          copied ? std::string_view(out) : std::string_view(relay_from, relay_size);
       // The stream's end waits for the gate (a strict ledger's commit).
       if (done && request.gate != nullptr &&
           !co_await request.gate->before_final(outcome.prompt_tokens, outcome.completion_tokens,
                                                outcome.first_token_at)) {
+        if (!copied) out.assign(relayed);
         const size_t done_at = out.rfind("data: [DONE]");
         if (done_at != std::string::npos) out.resize(done_at);
         append_sse_data(
@@ -297,11 +313,23 @@ asio::awaitable<ForwardOutcome> forward_to_upstream(EndpointSet& endpoints, Http
         outcome.status = 503;
         co_return outcome;
       }
-      if (!out.empty() && !co_await exchange.write_chunk(out)) {
+      const bool last = done && !more.value();  // the whole answer: end the stream in this write
+      bool written = true;
+      if (last) {
+        written = co_await exchange.write_last_chunk(relayed);
+      } else if (!relayed.empty()) {
+        written = co_await exchange.write_chunk(relayed);
+      }
+      if (!written) {
         outcome.client_gone = true;
         outcome.status = 499;
         co_return outcome;  // dropping the response closes the upstream connection
       }
+      if (last) {
+        endpoints.record_success(e);
+        co_return outcome;
+      }
+      sse.compact();  // after the write: `relayed` may be a view of the parser's buffer
       if (!more.value()) break;
     }
     if (!done) {

@@ -82,3 +82,8 @@ run_wrk() {
   errors=$(echo "$out" | awk '/Socket errors/ {gsub(",", ""); print $4+$6+$8+$10}')
   echo "${reqs:-0} ${rps:-0} ${p50:-0} ${p99:-0} ${non2xx:-0} ${errors:-0} ${cpu:-0}"
 }
+
+# The median of the numbers on stdin (whitespace-separated).
+median() {
+  tr ' ' '\n' | sort -n | awk 'NF {a[++n]=$1} END {print (n%2 ? a[(n+1)/2] : (a[n/2]+a[n/2+1])/2)}'
+}

@@ -2,16 +2,17 @@
 // Content-Length or chunked) through the client's parser, fed in fuzzer-chosen pieces; then the
 // body as a JSON answer (usage, is it an object) and as an SSE stream, event by event, looking
 // for usage in each event's data as the relay does.
-#include <boost/asio/buffer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "http/parse_buffered.h"
 #include "http/response_parser.h"
 #include "http/sse.h"
 #include "openai/response_usage.h"
-#include "put_pending.h"
+#include "socket_reads.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
@@ -26,14 +27,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   parser.sink = &body;
   accord::SseParser sse;
   accord::SseEvent event;
-  std::string pending;
+  boost::beast::flat_buffer buffer;
   boost::beast::error_code ec;
-  while (!parser.is_done() && !in.empty()) {
-    const size_t n = std::min(step, in.size());
-    pending.append(in.data(), n);
-    in.remove_prefix(n);
+  while (!parser.is_done() && accord::fuzz::read_more(buffer, in, step)) {
     const size_t before = body.size();
-    ec = accord::fuzz::put_pending(parser, pending, [&] { return parser.is_done(); });
+    ec = accord::parse_buffered(parser, buffer, false);
     if (ec) break;
     // Relay as the forwarder does: each complete event as soon as it arrives.
     sse.feed(std::string_view(body).substr(before));

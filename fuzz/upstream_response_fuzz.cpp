@@ -9,7 +9,6 @@
 #include <string_view>
 
 #include "http/parse_buffered.h"
-#include "http/response_parser.h"
 #include "http/sse.h"
 #include "openai/response_usage.h"
 #include "socket_reads.h"
@@ -19,12 +18,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t step = 1 + data[0] % 64;
   std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
 
-  accord::HeaderStore headers;
-  accord::ResponseParser parser(headers);
+  accord::Http1Head head;
+  accord::Http1Parser parser(accord::Http1Parser::Kind::kResponse, head);
   parser.header_limit(8 * 1024);
   parser.body_limit(1 << 20);
   std::string body;
-  parser.sink = &body;
+  parser.body_sink(&body);
   accord::SseParser sse;
   accord::SseEvent event;
   boost::beast::flat_buffer buffer;
@@ -42,8 +41,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     sse.compact();
   }
   if (!ec && in.empty() && !parser.is_done()) parser.put_eof(ec);  // a body that runs to the close
-  (void)headers.get("content-type");
-  (void)headers.get("retry-after");
+  if (parser.is_header_done() && (head.status < 100 || head.status > 999)) __builtin_trap();
+  (void)head.headers.get("content-type");
+  (void)head.headers.get("retry-after");
   (void)accord::is_json_object(body);
   (void)accord::find_usage(body);
   return 0;

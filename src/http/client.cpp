@@ -2,10 +2,8 @@
 
 #include <fmt/format.h>
 #include <boost/asio/connect.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/read.hpp>
 
 #include <algorithm>
 #include <limits>
@@ -14,8 +12,9 @@
 #include <unordered_map>
 #include <vector>
 #include "core/strings.h"
+#include "http/http1_parser.h"
 #include "http/parse_buffered.h"
-#include "http/response_parser.h"
+#include "http/write_all.h"
 
 namespace accord {
 
@@ -25,7 +24,7 @@ namespace bhttp = boost::beast::http;
 namespace {
 
 constexpr int64_t kIdleConnectionMs = 30'000;  // below the usual server keep-alive timeouts
-// Beast reads max(512, free capacity) bytes at a time: without room reserved, a streamed answer
+// Reads take max(512, free capacity) bytes at a time: without room reserved, a streamed answer
 // arrives in 512-byte reads, each relayed with its own write.
 constexpr size_t kReadBufferBytes = size_t{16} * 1024;
 
@@ -66,9 +65,9 @@ class ClientConnection final : public DeadlineSweeper::Entry {
   std::shared_ptr<DeadlineSweeper> sweeper_;
   std::string key;  // "host:port"
   beast::flat_buffer buffer;
-  HeaderStore headers;
+  Http1Head head;
   std::string body;  // reused by ClientResponse::buffer()
-  std::optional<ResponseParser> parser;
+  std::optional<Http1Parser> parser;
   ClientTimeouts timeouts;
   bool timed_out = false;
 };
@@ -124,12 +123,13 @@ asio::awaitable<Result<std::unique_ptr<ClientConnection>>> HttpClientPool::conne
         fmt::format("cannot connect to {}: {}", target.host_header, ec.message()), true);
   }
   connection->socket.set_option(tcp::no_delay(true), ec);
+  connection->socket.non_blocking(true, ec);  // for write_all()
   co_return connection;
 }
 
 namespace {
 
-// How much to read: what the buffer has room for (Beast's rule), at least 512 bytes.
+// How much to read: what the buffer has room for, at least 512 bytes.
 size_t read_size(const beast::flat_buffer& buffer) {
   return std::max<size_t>(512, buffer.capacity() - buffer.size());
 }
@@ -184,16 +184,15 @@ asio::awaitable<Result<ClientResponse>> HttpClientPool::send(const ClientTarget&
     }
     connection->timeouts = timeouts;
     connection->timed_out = false;
-    connection->headers.clear();
-    connection->parser.emplace(connection->headers);
-    // Not boost::none: Beast 1.74 compares a Content-Length with it as `len > none`, always true.
+    connection->head.clear();
+    connection->parser.emplace(Http1Parser::Kind::kResponse, connection->head);
     connection->parser->body_limit(std::numeric_limits<std::uint64_t>::max());
-    connection->parser->header_limit(64 * 1024);
+    connection->parser->header_limit(size_t{64} * 1024);
     connection->set_deadline(after_ms(timeouts.first_byte_ms));
     error_code ec;
     const std::array<asio::const_buffer, 2> buffers{asio::buffer(head.data(), head.size()),
                                                     asio::buffer(body.data(), body.size())};
-    co_await asio::async_write(connection->socket, buffers, use_ec(ec));
+    co_await write_all(connection->socket, buffers, ec);
     while (!ec && !connection->parser->is_header_done()) {
       const size_t n = co_await connection->socket.async_read_some(
           connection->buffer.prepare(read_size(connection->buffer)), use_ec(ec));
@@ -250,11 +249,11 @@ std::string& ClientResponse::buffer() {
 }
 
 int ClientResponse::status() const {
-  return connection_->parser->status;
+  return connection_->head.status;
 }
 
 std::string_view ClientResponse::header(std::string_view name) const {
-  return connection_->headers.get(name);
+  return connection_->head.headers.get(name);
 }
 
 bool ClientResponse::body_complete() const {
@@ -267,8 +266,8 @@ void ClientResponse::cancel() {
 
 asio::awaitable<Result<bool>> ClientResponse::read_some(std::string& out) {
   ClientConnection& c = *connection_;
-  ResponseParser& parser = *c.parser;
-  parser.sink = &out;
+  Http1Parser& parser = *c.parser;
+  parser.body_sink(&out);
   const size_t before = out.size();
   error_code ec = parse_buffered(parser, c.buffer, false);  // what came with the head
   while (!ec && !parser.is_done() && out.size() == before) {
@@ -278,7 +277,7 @@ asio::awaitable<Result<bool>> ClientResponse::read_some(std::string& out) {
     c.clear_deadline();
     ec = take_read(c, n, ec, false);
   }
-  parser.sink = nullptr;
+  parser.body_sink(nullptr);
   if (ec) co_return broken_off(c, ec);
   co_return !parser.is_done();
 }
@@ -286,8 +285,8 @@ asio::awaitable<Result<bool>> ClientResponse::read_some(std::string& out) {
 asio::awaitable<Status> ClientResponse::read_all(std::string& out, size_t limit) {
   // Its own loop rather than read_some(): one coroutine frame less per response.
   ClientConnection& c = *connection_;
-  ResponseParser& parser = *c.parser;
-  parser.sink = &out;
+  Http1Parser& parser = *c.parser;
+  parser.body_sink(&out);
   error_code ec = parse_buffered(parser, c.buffer, false);  // what came with the head
   while (!ec && !parser.is_done() && out.size() <= limit) {
     c.set_deadline(after_ms(c.timeouts.idle_ms));
@@ -296,7 +295,7 @@ asio::awaitable<Status> ClientResponse::read_all(std::string& out, size_t limit)
     c.clear_deadline();
     ec = take_read(c, n, ec, false);
   }
-  parser.sink = nullptr;
+  parser.body_sink(nullptr);
   if (ec) co_return broken_off(c, ec);
   if (out.size() > limit) {
     c.close();

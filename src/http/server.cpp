@@ -4,11 +4,10 @@
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <boost/asio/ip/v6_only.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/read.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <mutex>
 #include <optional>
@@ -17,10 +16,12 @@
 
 #include "core/strings.h"
 #include "http/connection_gate.h"
+#include "http/http1_parser.h"
 #include "http/openai_error.h"
 #include "http/parse_buffered.h"
 #include "http/request_parser.h"
 #include "http/status_text.h"
+#include "http/write_all.h"
 #include "runtime/deadline_sweeper.h"
 #include "runtime/memory_trim.h"
 
@@ -52,6 +53,7 @@ bool has_token(std::string_view value, std::string_view token) {
 
 constexpr size_t kMaxIdleBufferBytes = size_t{16} * 1024;
 constexpr size_t kIdleReadBytes = 4096;
+constexpr size_t kMessageReadBytes = size_t{64} * 1024;
 constexpr MonoNanos kSweepPeriodNs = 250 * kNanosPerMilli;
 
 }  // namespace
@@ -130,6 +132,8 @@ class Connection final : public HttpExchange, public DeadlineSweeper::Entry {
   asio::awaitable<bool> write_buffers(std::string_view a, std::string_view b = {},
                                       std::string_view c = {}, std::string_view d = {});
   asio::awaitable<void> reject(const Error& error);
+  // Reads and parses until `parser` has the head (`head_only`) or the whole message.
+  asio::awaitable<error_code> read_message(Http1Parser& parser, bool head_only);
   bool should_close() const { return close_after_ || server_.server.draining() || !keep_alive_; }
   void close_socket() {
     error_code ignored;
@@ -181,13 +185,11 @@ asio::awaitable<void> Connection::run() {
     first = false;
     phase_ = Phase::kReadingHead;
     set_deadline_in(limits.header_timeout_ms);
-    RequestParser parser(req_);
-    parser.header_limit(static_cast<uint32_t>(limits.max_header_bytes));
+    Http1Parser parser(Http1Parser::Kind::kRequest, req_);
+    parser.header_limit(static_cast<size_t>(limits.max_header_bytes));
     parser.body_limit(static_cast<uint64_t>(limits.max_body_bytes));
-    ec = parse_buffered(parser, buffer_, true);
-    if (!ec && !parser.is_header_done()) {
-      co_await bhttp::async_read_header(socket_, buffer_, parser, use_ec(ec));
-    }
+    parser.body_sink(&req_.body, kJsonPadding);
+    ec = co_await read_message(parser, true);
     if (ec) {
       if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
           ec == asio::error::connection_reset) {
@@ -230,9 +232,7 @@ asio::awaitable<void> Connection::run() {
       }
       phase_ = Phase::kReadingBody;
       set_deadline_in(limits.body_timeout_ms);
-      ec = parse_buffered(parser, buffer_, false);
-      if (!ec && !parser.is_done())
-        co_await bhttp::async_read(socket_, buffer_, parser, use_ec(ec));
+      ec = co_await read_message(parser, false);
       if (ec) {
         stats.protocol_errors.fetch_add(1, std::memory_order_relaxed);
         if (ec == bhttp::error::body_limit) {
@@ -268,6 +268,25 @@ asio::awaitable<void> Connection::run() {
   close_socket();
 }
 
+asio::awaitable<error_code> Connection::read_message(Http1Parser& parser, bool head_only) {
+  error_code ec = parse_buffered(parser, buffer_, head_only);
+  while (!ec && !(head_only ? parser.is_header_done() : parser.is_done())) {
+    // Room for what is missing, up to kMessageReadBytes a read; the parser has used what it could
+    // of the buffer, so what remains is an incomplete head or a chunk's size line.
+    const size_t room =
+        std::clamp(buffer_.capacity() - buffer_.size(), kIdleReadBytes, kMessageReadBytes);
+    const size_t n = co_await socket_.async_read_some(buffer_.prepare(room), use_ec(ec));
+    buffer_.commit(n);
+    if (ec == asio::error::eof) {
+      parser.put_eof(ec);  // the message was cut off (or never began: end_of_stream)
+      break;
+    }
+    if (ec) break;
+    ec = parse_buffered(parser, buffer_, head_only);
+  }
+  co_return ec;
+}
+
 void Connection::write_head(int status, std::string_view content_type, const HeaderLines& headers) {
   head_.clear();
   head_.append(req_.version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
@@ -297,7 +316,7 @@ asio::awaitable<bool> Connection::write_buffers(std::string_view a, std::string_
       asio::buffer(a.data(), a.size()), asio::buffer(b.data(), b.size()),
       asio::buffer(c.data(), c.size()), asio::buffer(d.data(), d.size())};
   error_code ec;
-  co_await asio::async_write(socket_, buffers, use_ec(ec));
+  co_await write_all(socket_, buffers, ec);
   if (ec) {
     close_socket();
     co_return false;
@@ -317,7 +336,7 @@ asio::awaitable<bool> Connection::respond(int status, std::string_view content_t
   const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_.data(), head_.size()),
                                                   asio::buffer(body.data(), body.size())};
   error_code ec;
-  co_await asio::async_write(socket_, buffers, use_ec(ec));
+  co_await write_all(socket_, buffers, ec);
   if (ec) {
     close_socket();
     co_return false;
@@ -368,7 +387,9 @@ asio::awaitable<bool> Connection::write_last_chunk(std::string_view data) {
     if (head.empty() && data.empty()) co_return socket_.is_open();
     co_return co_await write_buffers(head, data);
   }
-  if (data.empty()) co_return co_await write_buffers(head, "0\r\n\r\n");
+  if (data.empty()) {
+    co_return co_await write_buffers(head, "0\r\n\r\n");
+  }
   char size_line[24];
   co_return co_await write_buffers(head, chunk_size_line(size_line, data.size()), data,
                                    "\r\n0\r\n\r\n");
@@ -408,6 +429,7 @@ asio::awaitable<void> accept_loop(HttpServer::Impl& server, LoopState& loop) {
       continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
+    socket.non_blocking(true, ec);  // for write_all()
     server.trimmer.opened(stats.open_connections.fetch_add(1, std::memory_order_relaxed) + 1);
     auto connection = std::make_shared<Connection>(std::move(socket), server, loop, address);
     asio::co_spawn(

@@ -1,7 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <random>
+#include <string>
+
 #include "core/crypto.h"
 #include "core/decimal.h"
+#include "core/find_bytes.h"
 #include "core/json_writer.h"
 #include "core/rfc3339.h"
 #include "core/strings.h"
@@ -57,6 +61,28 @@ TEST(JsonWriter, EscapesAndReplacesInvalidUtf8) {
   EXPECT_EQ(out,
             "{\"a\":\"quote\\\" back\\\\ nl\\n ctl\\u0001\",\"n\":-3,\"list\":[1.5,null,true],"
             "\"bad\":\"ok\xef\xbf\xbd\xc3\xa9\"}");
+}
+
+// find_bytes() agrees with string_view::find on haystacks of every length around the 16-byte
+// blocks, needles of 1 to 9 bytes, at every position (and absent), over a small alphabet so that
+// partial matches are common.
+TEST(FindBytes, AgreesWithFind) {
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int> letter(0, 3);
+  for (size_t n = 0; n < 70; ++n) {
+    std::string hay(n, 'a');
+    for (char& c : hay) c = static_cast<char>('a' + letter(rng));
+    for (size_t k = 1; k <= 9; ++k) {
+      for (size_t at = 0; at + k <= n + 1; ++at) {
+        std::string needle = at + k <= n ? hay.substr(at, k) : std::string(k, 'z');
+        ASSERT_EQ(find_bytes(hay, needle), std::string_view(hay).find(needle))
+            << "haystack " << hay << ", needle " << needle;
+      }
+    }
+  }
+  EXPECT_EQ(find_bytes("abc", ""), 0u);
+  const std::string sse = "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":1}}\n\n";
+  EXPECT_EQ(find_bytes(sse, "usage\""), sse.find("usage\""));
 }
 
 TEST(Strings, CaseInsensitive) {

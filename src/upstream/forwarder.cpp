@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "core/find_bytes.h"
 #include "core/json_writer.h"
 #include "http/openai_error.h"
 #include "http/sse.h"
@@ -91,10 +92,10 @@ Error preempted() {
   return e;
 }
 
-// Whether an event's data may carry a usage block. memmem rather than string_view::find, which
-// runs memchr for the needle's first character, a quote, of which JSON is full.
+// Whether an event's data may carry a usage block: `usage"` (its first byte, a letter, is rarer
+// in JSON than a quote, which find_bytes() then filters on).
 bool mentions_usage(std::string_view data) {
-  return memmem(data.data(), data.size(), "\"usage\"", 7) != nullptr;
+  return find_bytes(data, "usage\"") != std::string_view::npos;
 }
 
 }  // namespace

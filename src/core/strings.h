@@ -28,6 +28,19 @@ constexpr std::string_view trim(std::string_view s) {
   return s;
 }
 
+// Calls f(token) for each element of a comma-separated list (an HTTP field's value), blanks
+// trimmed, empty elements skipped.
+template <class F>
+void for_each_token(std::string_view list, F&& f) {
+  while (!list.empty()) {
+    const size_t comma = list.find(',');
+    const std::string_view token = trim(list.substr(0, comma));
+    if (!token.empty()) f(token);
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+}
+
 // Splits on `sep`, trimming blanks (and a CR) around each field; "" gives one empty field.
 inline std::vector<std::string_view> split_string(std::string_view s, char sep) {
   std::vector<std::string_view> out;

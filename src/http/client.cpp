@@ -139,9 +139,7 @@ size_t read_size(const beast::flat_buffer& buffer) {
 error_code take_read(ClientConnection& c, size_t n, error_code ec, bool head_only) {
   c.buffer.commit(n);
   if (ec == asio::error::eof) {
-    if (!c.parser->got_some() && c.buffer.size() == 0) return bhttp::error::end_of_stream;
-    ec = {};
-    c.parser->put_eof(ec);
+    c.parser->put_eof(ec);  // end_of_stream when nothing came, partial_message when cut off
     return ec;
   }
   if (ec) return ec;

@@ -42,23 +42,11 @@ bool all_tchars(std::string_view s) {
   return true;
 }
 
-// No control characters but HTAB: sixteen bytes at a time where SSE2 is there (every x86-64).
+// No control characters but HTAB (a reason phrase, a chunk extension, a trailer: short and rare;
+// a head's values are checked all at once by clean_head()).
 bool all_value_chars(std::string_view s) {
-  size_t i = 0;
-#if defined(__SSE2__)
-  const __m128i space = _mm_set1_epi8(0x20);
-  const __m128i tab = _mm_set1_epi8('\t');
-  const __m128i del = _mm_set1_epi8(0x7f);
-  for (; i + 16 <= s.size(); i += 16) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
-    const __m128i printable = _mm_cmpeq_epi8(_mm_max_epu8(v, space), v);  // v >= 0x20, unsigned
-    const __m128i ok =
-        _mm_andnot_si128(_mm_cmpeq_epi8(v, del), _mm_or_si128(printable, _mm_cmpeq_epi8(v, tab)));
-    if (_mm_movemask_epi8(ok) != 0xffff) return false;
-  }
-#endif
-  for (; i < s.size(); ++i) {
-    if (!is(kValue, s[i])) return false;
+  for (const char c : s) {
+    if (!is(kValue, c)) return false;
   }
   return true;
 }
@@ -116,18 +104,6 @@ int parse_version(std::string_view s) {
   if (s[7] == '1') return 11;
   if (s[7] == '0') return 10;
   return -1;
-}
-
-// Calls f(token) for each element of a comma-separated list, blanks trimmed, empties skipped.
-template <class F>
-void for_each_token(std::string_view list, F&& f) {
-  while (!list.empty()) {
-    const size_t comma = list.find(',');
-    const std::string_view token = trim(list.substr(0, comma));
-    if (!token.empty()) f(token);
-    if (comma == std::string_view::npos) break;
-    list.remove_prefix(comma + 1);
-  }
 }
 
 // A decimal Content-Length; nullopt when it is not one (empty, a sign, a letter, too long).
@@ -395,9 +371,7 @@ error_code Http1Parser::frame_body() {
   }
   if (kind_ == Kind::kResponse) {
     const int s = head_.status;
-    if (s >= 100 && s < 200 && s != 101) {  // interim: wait for the final response
-      head_.headers.clear();
-      has_length_ = chunked_ = close_ = keep_alive_token_ = false;
+    if (s >= 100 && s < 200 && s != 101) {  // interim: the final response's head follows
       return {};
     }
     if (s == 101 || s == 204 || s == 304) {

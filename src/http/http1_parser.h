@@ -38,8 +38,7 @@ struct HeaderFields {
   // The first value of field `name` (matched without regard to case); "" when absent.
   std::string_view get(std::string_view name) const {
     for (const Field& f : fields) {
-      if (f.name_len == name.size() &&
-          iequals(std::string_view(text).substr(f.name_at, f.name_len), name)) {
+      if (iequals(std::string_view(text).substr(f.name_at, f.name_len), name)) {
         return std::string_view(text).substr(f.value_at, f.value_len);
       }
     }

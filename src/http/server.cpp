@@ -42,13 +42,9 @@ std::string_view chunk_size_line(char (&out)[24], size_t size) {
 
 // Connection-token check ("close", "keep-alive") in a comma-separated header value.
 bool has_token(std::string_view value, std::string_view token) {
-  while (!value.empty()) {
-    const size_t comma = value.find(',');
-    if (iequals(trim(value.substr(0, comma)), token)) return true;
-    if (comma == std::string_view::npos) break;
-    value.remove_prefix(comma + 1);
-  }
-  return false;
+  bool found = false;
+  for_each_token(value, [&](std::string_view t) { found = found || iequals(t, token); });
+  return found;
 }
 
 constexpr size_t kMaxIdleBufferBytes = size_t{16} * 1024;

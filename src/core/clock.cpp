@@ -1,5 +1,7 @@
 #include "core/clock.h"
 
+#include <time.h>
+
 #include <chrono>
 
 namespace accord {
@@ -14,6 +16,12 @@ UnixMillis SystemClock::wall_now() const {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+MonoNanos SystemClock::coarse_now() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);  // the clock steady_clock reads, at tick resolution
+  return static_cast<MonoNanos>(ts.tv_sec) * kNanosPerSecond + ts.tv_nsec;
 }
 
 const SystemClock& SystemClock::instance() {

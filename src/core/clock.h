@@ -39,6 +39,9 @@ class SystemClock final : public Clock {
   UnixMillis wall_now() const override;
   // The process-wide instance.
   static const SystemClock& instance();
+  // now() as of the kernel's last tick (CLOCK_MONOTONIC_COARSE: a few milliseconds behind at most,
+  // and cheaper to read): for socket deadlines, which the DeadlineSweeper checks every 100 ms.
+  static MonoNanos coarse_now();
 };
 
 // Virtual time for tests and the simulator. Time only moves when advance()/set() is called.

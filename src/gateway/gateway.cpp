@@ -65,6 +65,21 @@ void add_rate_limit_headers(const RateLimitHeaders& r, HeaderLines& headers) {
   }
 }
 
+// What the gateway keeps for each keep-alive connection.
+struct GatewayMemo final : ConnectionMemo {
+  KeyMemo key;
+};
+
+// authenticate(), with the connection's memo of its last key where the exchange keeps one.
+Result<const ApiKey*> authenticate_on(HttpExchange& exchange, const RequestContext& ctx) {
+  const std::string_view authorization = exchange.header("authorization");
+  std::unique_ptr<ConnectionMemo>* slot = exchange.memo();
+  if (slot == nullptr) return authenticate(*ctx.snapshot->keys, authorization);
+  if (*slot == nullptr) *slot = std::make_unique<GatewayMemo>();
+  auto& memo = static_cast<GatewayMemo&>(**slot);  // the gateway is the memo's only writer
+  return authenticate(*ctx.snapshot->keys, authorization, ctx.snapshot, memo.key);
+}
+
 }  // namespace
 
 Gateway::Gateway(AgreementStore& store, LoopClients& clients, const Clock& clock, Ledger* ledger)
@@ -135,10 +150,18 @@ asio::awaitable<void> Gateway::serve_inference(HttpExchange& exchange, ApiKind k
   ctx.request_id = request_id_from(exchange.header("x-request-id"));
   headers.add("x-request-id", ctx.request_id);
   ctx.snapshot = store_.current();
-  if (ledger_ != nullptr && ledger_->backlogged()) co_await wait_for_ledger_room();
+  ctx.checked_at = ctx.arrived_at;
+  ctx.wall_checked_at = ctx.wall_arrived_at;
+  if (ledger_ != nullptr && ledger_->backlogged()) {
+    co_await wait_for_ledger_room();
+    ctx.checked_at = clock_.now();
+    ctx.wall_checked_at = clock_.wall_now();
+  }
   const auto executor = co_await asio::this_coro::executor;
   if (prepare(exchange, ctx, headers, executor)) {
-    if (ctx.ticket->state == Ticket::State::kQueued) co_await ctx.scheduler->wait(ctx.ticket);
+    if (ctx.ticket->state == Ticket::State::kQueued) {
+      co_await ctx.scheduler->wait(ctx.ticket);
+    }
     if (ctx.ticket->state == Ticket::State::kRefused) {
       ctx.error = ctx.ticket->refusal;
     } else {
@@ -167,7 +190,7 @@ bool Gateway::prepare(HttpExchange& exchange, RequestContext& ctx, HeaderLines& 
                       const asio::any_io_executor& executor) {
   const Agreement& agreement = *ctx.snapshot->agreement;
   // 2. authenticate
-  auto key = authenticate(*ctx.snapshot->keys, exchange.header("authorization"));
+  auto key = authenticate_on(exchange, ctx);
   if (!key.ok()) {
     ctx.error = key.take_error();
     return false;
@@ -194,7 +217,7 @@ bool Gateway::prepare(HttpExchange& exchange, RequestContext& ctx, HeaderLines& 
     return false;
   }
   ctx.model = *model;
-  if (Status s = entitle(agreement, ctx.party, ctx.model, clock_.wall_now()); !s.ok()) {
+  if (Status s = entitle(agreement, ctx.party, ctx.model, ctx.wall_checked_at); !s.ok()) {
     ctx.error = s.take_error();
     return false;
   }
@@ -251,8 +274,8 @@ bool Gateway::limit(RequestContext& ctx, HeaderLines& headers) {
   request.estimated_tokens = upper_prompt + ctx.max_output_tokens * choices;
   request.max_cost_micro_usd = max_cost_micro_usd(price_terms(a, ctx.party, ctx.model, ctx.billed),
                                                   upper_prompt, ctx.max_output_tokens * choices);
-  request.now = clock_.now();
-  request.wall_now = clock_.wall_now();
+  request.now = ctx.checked_at;
+  request.wall_now = ctx.wall_checked_at;
   auto lease = admit_limits(*ctx.snapshot->limits, request, &ctx.rate_headers);
   add_rate_limit_headers(ctx.rate_headers, headers);
   if (!lease.ok()) {
@@ -300,7 +323,7 @@ void Gateway::complete(RequestContext& ctx) {
     const int64_t cost =
         cost_micro_usd(price_terms(*ctx.snapshot->agreement, ctx.party, ctx.model, ctx.billed),
                        ctx.prompt_tokens, ctx.completion_tokens);
-    ctx.lease.complete(ctx.prompt_tokens + ctx.completion_tokens, cost, clock_.now(),
+    ctx.lease.complete(ctx.prompt_tokens + ctx.completion_tokens, cost, ctx.finished_at,
                        clock_.wall_now());
   }
   if (ledger_ != nullptr && !ctx.recorded) record(ctx);

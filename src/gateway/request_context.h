@@ -33,6 +33,10 @@ struct RequestContext {
   MonoNanos first_token_at = 0;
   MonoNanos finished_at = 0;
   UnixMillis wall_arrived_at = 0;
+  // When the policy stages (entitle, limit) judge the request: its arrival, or the end of a wait
+  // for room in the ledger. One clock reading serves them all.
+  MonoNanos checked_at = 0;
+  UnixMillis wall_checked_at = 0;
 
   // Stages 4–5: what was estimated and held back, and the request's place in the scheduler.
   SchedClass sched_class = SchedClass::kShared;

@@ -29,7 +29,7 @@ constexpr int64_t kIdleConnectionMs = 30'000;  // below the usual server keep-al
 constexpr size_t kReadBufferBytes = size_t{16} * 1024;
 
 MonoNanos after_ms(int64_t ms) {
-  return SystemClock::instance().now() + ms * kNanosPerMilli;
+  return SystemClock::coarse_now() + ms * kNanosPerMilli;
 }
 
 Error upstream_error(std::string message, bool retryable) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <charconv>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -66,6 +67,12 @@ class HeaderLines {
   std::string overflow_;
 };
 
+// What a handler keeps for the life of one connection, between the requests it carries.
+class ConnectionMemo {
+ public:
+  virtual ~ConnectionMemo() = default;
+};
+
 class HttpExchange {
  public:
   virtual ~HttpExchange() = default;
@@ -96,6 +103,8 @@ class HttpExchange {
   virtual bool responded() const = 0;
   // Ask the server to close the connection after this response.
   virtual void close_after() = 0;
+  // The connection's memo, for the handler to fill; nullptr where the exchange keeps none.
+  virtual std::unique_ptr<ConnectionMemo>* memo() { return nullptr; }
 };
 
 }  // namespace accord

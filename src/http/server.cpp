@@ -97,6 +97,7 @@ class Connection final : public HttpExchange, public DeadlineSweeper::Entry {
   std::string_view header(std::string_view name) const override { return req_.header(name); }
   std::string& body() override { return req_.body; }
   std::string_view peer_address() const override { return peer_; }
+  std::unique_ptr<ConnectionMemo>* memo() override { return &memo_; }
   asio::awaitable<bool> respond(int status, std::string_view content_type, std::string_view body,
                                 const HeaderLines& headers) override;
   asio::awaitable<bool> begin_stream(int status, std::string_view content_type,
@@ -137,7 +138,7 @@ class Connection final : public HttpExchange, public DeadlineSweeper::Entry {
     socket_.close(ignored);
   }
   void set_deadline_in(int64_t ms) {
-    set_deadline(SystemClock::instance().now() + ms * kNanosPerMilli);
+    set_deadline(SystemClock::coarse_now() + ms * kNanosPerMilli);
   }
 
   tcp::socket socket_;
@@ -147,6 +148,7 @@ class Connection final : public HttpExchange, public DeadlineSweeper::Entry {
   beast::flat_buffer buffer_;
   RequestData req_;
   std::string head_;
+  std::unique_ptr<ConnectionMemo> memo_;
   Phase phase_ = Phase::kIdle;
   bool keep_alive_ = true;
   bool close_after_ = false;

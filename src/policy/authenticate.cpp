@@ -1,5 +1,7 @@
 #include "policy/authenticate.h"
 
+#include <openssl/crypto.h>
+
 #include <cstring>
 
 #include "core/strings.h"
@@ -22,8 +24,21 @@ const ApiKey* KeyIndex::find(const Sha256Digest& digest) const {
   return constant_time_equal(it->second->sha256, digest) ? it->second : nullptr;
 }
 
+namespace {
+constexpr std::string_view kBearer = "Bearer ";
+}  // namespace
+
+std::string_view presented_key(std::string_view authorization) {
+  if (authorization.size() <= kBearer.size() || !istarts_with(authorization, kBearer)) return {};
+  return trim(authorization.substr(kBearer.size()));
+}
+
+bool KeyMemo::same_key(std::string_view presented) const {
+  return !presented.empty() && presented.size() == presented_.size() &&
+         CRYPTO_memcmp(presented.data(), presented_.data(), presented.size()) == 0;
+}
+
 Result<const ApiKey*> authenticate(const KeyIndex& keys, std::string_view authorization) {
-  constexpr std::string_view kBearer = "Bearer ";
   if (authorization.empty()) {
     return Error::client(ErrorKind::kUnauthorized,
                          "You didn't provide an API key. You need to provide your API key in an "
@@ -34,7 +49,7 @@ Result<const ApiKey*> authenticate(const KeyIndex& keys, std::string_view author
     return Error::client(ErrorKind::kUnauthorized,
                          "The Authorization header must be 'Bearer YOUR_KEY'.");
   }
-  const std::string_view key = trim(authorization.substr(kBearer.size()));
+  const std::string_view key = presented_key(authorization);
   const ApiKey* found = keys.find(sha256(key));
   if (found == nullptr) {
     return Error::client(ErrorKind::kUnauthorized, "Incorrect API key provided.");

@@ -4,6 +4,8 @@
 // attacker nothing about any stored key.)
 #pragma once
 
+#include <memory>
+#include <string>
 #include <string_view>
 #include <unordered_map>
 
@@ -11,6 +13,9 @@
 #include "core/result.h"
 
 namespace accord {
+
+// The key in "Bearer KEY" ("" when the value is not of that form).
+std::string_view presented_key(std::string_view authorization);
 
 class KeyIndex {
  public:
@@ -28,6 +33,45 @@ class KeyIndex {
 // The key named by an Authorization header value, or a kUnauthorized error whose message never
 // repeats the key.
 Result<const ApiKey*> authenticate(const KeyIndex& keys, std::string_view authorization);
+
+// The key a keep-alive connection presented last, and the entry it named. A client sends the same
+// key on every request of a connection: comparing what it presents with the last key (in constant
+// time) costs less than hashing it again. The entry is good only under the key index that found
+// it, which `owner` (the snapshot holding that index) names without keeping it alive.
+class KeyMemo {
+ public:
+  // The entry `presented` names, if it is the key last remembered under `owner`; else nullptr.
+  template <typename Owner>
+  const ApiKey* recall(const std::shared_ptr<Owner>& owner, std::string_view presented) const {
+    if (key_ == nullptr || owner_.owner_before(owner) || owner.owner_before(owner_)) return nullptr;
+    return same_key(presented) ? key_ : nullptr;
+  }
+  template <typename Owner>
+  void remember(const std::shared_ptr<Owner>& owner, std::string_view presented,
+                const ApiKey* key) {
+    owner_ = owner;
+    presented_.assign(presented);
+    key_ = key;
+  }
+
+ private:
+  bool same_key(std::string_view presented) const;
+
+  std::weak_ptr<const void> owner_;
+  std::string presented_;
+  const ApiKey* key_ = nullptr;
+};
+
+// authenticate(), asking `memo` first and telling it what was found; `owner` holds `keys`.
+template <typename Owner>
+Result<const ApiKey*> authenticate(const KeyIndex& keys, std::string_view authorization,
+                                   const std::shared_ptr<Owner>& owner, KeyMemo& memo) {
+  const std::string_view presented = presented_key(authorization);
+  if (const ApiKey* known = memo.recall(owner, presented)) return known;
+  auto key = authenticate(keys, authorization);
+  if (key.ok()) memo.remember(owner, presented, key.value());
+  return key;
+}
 
 // The same, for endpoints that need an operator key (a key of a party whose role is operator):
 // kForbidden for any other party's key.

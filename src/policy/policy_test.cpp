@@ -37,6 +37,44 @@ TEST(Authenticate, RefusesMissingMalformedAndUnknownKeys) {
   }
 }
 
+TEST(Authenticate, AConnectionsMemoAnswersOnlyForTheSameKeyUnderTheSameIndex) {
+  const auto a = demo();
+  const std::string copilot = "Bearer sk-accord-demo-copilot-7Qm2xV9kLp3Rt8Wz";
+  auto snapshot = std::make_shared<const KeyIndex>(*a);  // stands for the snapshot holding it
+  KeyMemo memo;
+  EXPECT_EQ(memo.recall(snapshot, presented_key(copilot)), nullptr);
+  auto first = authenticate(*snapshot, copilot, snapshot, memo);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(memo.recall(snapshot, presented_key(copilot)), first.value());
+  EXPECT_EQ(memo.recall(snapshot, "sk-accord-demo-copilot-7Qm2xV9kLp3Rt8WZ"), nullptr);
+  EXPECT_EQ(memo.recall(snapshot, ""), nullptr);
+
+  // A key one character off, after the right one on the same connection: refused.
+  auto wrong =
+      authenticate(*snapshot, "Bearer sk-accord-demo-copilot-7Qm2xV9kLp3Rt8WZ", snapshot, memo);
+  EXPECT_FALSE(wrong.ok());
+  // The memo kept the last key that was found.
+  EXPECT_EQ(memo.recall(snapshot, presented_key(copilot)), first.value());
+
+  // Under another index (a reloaded agreement), the memo does not answer, even where the old one
+  // is gone and the new one may sit at its address.
+  std::weak_ptr<const KeyIndex> old = snapshot;
+  snapshot.reset();
+  ASSERT_TRUE(old.expired());
+  auto reloaded = std::make_shared<const KeyIndex>(*a);
+  EXPECT_EQ(memo.recall(reloaded, presented_key(copilot)), nullptr);
+  auto again = authenticate(*reloaded, copilot, reloaded, memo);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(memo.recall(reloaded, presented_key(copilot)), again.value());
+}
+
+TEST(Authenticate, PresentedKeyIsTheBearerValue) {
+  EXPECT_EQ(presented_key("Bearer  sk-1 "), "sk-1");
+  EXPECT_EQ(presented_key("bearer sk-1"), "sk-1");
+  EXPECT_EQ(presented_key("Basic sk-1"), "");
+  EXPECT_EQ(presented_key("Bearer"), "");
+}
+
 TEST(Entitle, EarlyAccessByTierWithTheDate) {
   const auto a = demo();
   const PartyId copilot = *a->find_party("copilot");

@@ -1,7 +1,7 @@
-// Gives memory back to the system after a crowd of connections has gone. glibc's malloc keeps
-// what was freed for reuse, so RSS stays at its peak after 10,000 connections close; trimming
-// when the count has halved (and by at least a few hundred) returns it, a handful of times per
-// crowd rather than on every close.
+// Gives memory back to the system after a crowd of connections has gone. The allocator keeps
+// what was freed for reuse (jemalloc for its decay time, glibc until trimmed), so RSS stays at its
+// peak after 10,000 connections close; trimming when the count has halved (and by at least a few
+// hundred) returns it, a handful of times per crowd rather than on every close.
 #pragma once
 
 #include <atomic>

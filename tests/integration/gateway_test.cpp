@@ -129,6 +129,25 @@ TEST_F(GatewayOverEngine, KeepAliveAndPipelining) {
   EXPECT_EQ(c.read_response().status, 200);
 }
 
+// The gateway remembers a keep-alive connection's last key so as not to hash it again: a request
+// on the same connection with another key, or with the same key one character off, is judged by
+// its own key.
+TEST_F(GatewayOverEngine, EachRequestOnAConnectionIsJudgedByItsOwnKey) {
+  HttpConnection c(gateway_.port);
+  const auto ask = [&c](const std::string& key) {
+    c.send_request("POST", "/v1/chat/completions", chat("m-local"), bearer(key));
+    return c.read_response().status;
+  };
+  std::string off_by_one = kAcmeKey;
+  off_by_one.back() = off_by_one.back() == 'x' ? 'y' : 'x';
+  EXPECT_EQ(ask(kAcmeKey), 200);
+  EXPECT_EQ(ask(off_by_one), 401);
+  EXPECT_EQ(ask(kAcmeKey), 200);
+  EXPECT_EQ(ask(kCloudKey), 403);  // the operator's party has no tier: it may call no model
+  EXPECT_EQ(ask(kAcmeKey), 200);
+  EXPECT_EQ(ask(""), 401);
+}
+
 TEST_F(GatewayOverEngine, ReadyzReflectsTheUpstream) {
   EXPECT_EQ(http(gateway_.port, "GET", "/readyz").status, 200);
   EXPECT_EQ(http(gateway_.port, "GET", "/healthz").status, 200);

@@ -13,7 +13,10 @@
 
 namespace accord {
 
-inline size_t find_bytes(std::string_view haystack, std::string_view needle) {
+// Always inlined: with a constant needle the compiler hoists its bytes and turns the memcmp of its
+// middle into a load and compare (out of line, the SSE relay ran 9k instructions more a stream).
+[[gnu::always_inline]] inline size_t find_bytes(std::string_view haystack,
+                                                std::string_view needle) {
   const size_t k = needle.size();
   if (k == 0) return 0;
   if (haystack.size() < k) return std::string_view::npos;

@@ -85,21 +85,26 @@ Result<const ApiKey*> authenticate_on(HttpExchange& exchange, const RequestConte
 Gateway::Gateway(AgreementStore& store, LoopClients& clients, const Clock& clock, Ledger* ledger)
     : store_(store), clients_(clients), clock_(clock), ledger_(ledger) {}
 
+// Not a coroutine: an inference request, the hot path, goes straight to serve_inference()'s frame
+// (one coroutine frame fewer per request); the rest to route().
 asio::awaitable<void> Gateway::handle(HttpExchange& exchange) {
+  if (exchange.method() == "POST") {
+    const std::string_view path = path_of(exchange.target());
+    if (path == "/v1/chat/completions") return serve_inference(exchange, ApiKind::kChat);
+    if (path == "/v1/completions") return serve_inference(exchange, ApiKind::kCompletion);
+    if (path == "/v1/embeddings") return serve_inference(exchange, ApiKind::kEmbedding);
+  }
+  return route(exchange);
+}
+
+asio::awaitable<void> Gateway::route(HttpExchange& exchange) {
   HeaderLines headers;
   const std::string_view path = path_of(exchange.target());
   const std::string_view method = exchange.method();
   const bool get = method == "GET";
   const bool post = method == "POST";
   if (path == "/v1/chat/completions" || path == "/v1/completions" || path == "/v1/embeddings") {
-    if (!post) {
-      co_await respond_error(exchange, method_not_allowed(method, path), headers);
-      co_return;
-    }
-    const ApiKind kind = path == "/v1/chat/completions" ? ApiKind::kChat
-                         : path == "/v1/completions"    ? ApiKind::kCompletion
-                                                        : ApiKind::kEmbedding;
-    co_await serve_inference(exchange, kind, headers);
+    co_await respond_error(exchange, method_not_allowed(method, path), headers);  // not a POST
   } else if (path == "/v1/models" || path.starts_with("/v1/models/")) {
     if (!get) {
       co_await respond_error(exchange, method_not_allowed(method, path), headers);
@@ -141,8 +146,8 @@ asio::awaitable<void> Gateway::handle(HttpExchange& exchange) {
   }
 }
 
-asio::awaitable<void> Gateway::serve_inference(HttpExchange& exchange, ApiKind kind,
-                                               HeaderLines& headers) {
+asio::awaitable<void> Gateway::serve_inference(HttpExchange& exchange, ApiKind kind) {
+  HeaderLines headers;
   RequestContext ctx;
   ctx.arrived_at = clock_.now();
   ctx.wall_arrived_at = clock_.wall_now();

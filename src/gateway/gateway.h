@@ -32,7 +32,9 @@ class Gateway final : public HttpHandler {
   void set_metrics(GatewayMetrics* metrics);
 
  private:
-  asio::awaitable<void> serve_inference(HttpExchange& exchange, ApiKind kind, HeaderLines& headers);
+  // Every route but inference's (handle() sends a POST to an inference path straight on).
+  asio::awaitable<void> route(HttpExchange& exchange);
+  asio::awaitable<void> serve_inference(HttpExchange& exchange, ApiKind kind);
   // Stages 1–5 up to the scheduler's decision, without suspending: false when the request
   // ends here (ctx.error says why); otherwise its ticket is running or queued.
   bool prepare(HttpExchange& exchange, RequestContext& ctx, HeaderLines& headers,

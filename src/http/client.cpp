@@ -38,6 +38,8 @@ Error upstream_error(std::string message, bool retryable) {
 
 }  // namespace
 
+struct IdleList;
+
 class ClientConnection final : public DeadlineSweeper::Entry {
  public:
   // `sweeper` is shared: a connection may outlive its pool when the coroutine holding it is
@@ -63,7 +65,8 @@ class ClientConnection final : public DeadlineSweeper::Entry {
 
   tcp::socket socket;
   std::shared_ptr<DeadlineSweeper> sweeper_;
-  std::string key;  // "host:port"
+  std::string key;           // "host:port"
+  IdleList* home = nullptr;  // where give_back() keeps it (set by send())
   beast::flat_buffer buffer;
   Http1Head head;
   std::string body;  // reused by ClientResponse::buffer()
@@ -72,15 +75,33 @@ class ClientConnection final : public DeadlineSweeper::Entry {
   bool timed_out = false;
 };
 
+// A target's idle connections. Its address is stable (a map node, never erased), so a connection
+// goes back to it without a lookup.
+struct IdleList {
+  std::vector<std::unique_ptr<ClientConnection>> connections;
+  size_t max = 64;
+};
+
 struct HttpClientPool::Impl {
   Impl(asio::io_context& io, std::shared_ptr<DeadlineSweeper> sweeper)
       : io(io), sweeper(std::move(sweeper)), resolver(io) {}
   asio::io_context& io;
   std::shared_ptr<DeadlineSweeper> sweeper;
   tcp::resolver resolver;
-  std::unordered_map<std::string, std::vector<std::unique_ptr<ClientConnection>>> idle;
+  std::unordered_map<std::string, IdleList> idle;
   std::unordered_map<std::string, tcp::resolver::results_type> resolved;
-  std::unordered_map<std::string, size_t> max_idle;
+  // The last target's list: a loop's requests mostly go to the same few upstreams, so a string
+  // comparison usually replaces a hash and a lookup.
+  const std::string* last_key = nullptr;
+  IdleList* last_list = nullptr;
+
+  IdleList& idle_list(const std::string& key) {
+    if (last_list != nullptr && *last_key == key) return *last_list;
+    auto& entry = *idle.try_emplace(key).first;
+    last_key = &entry.first;
+    last_list = &entry.second;
+    return entry.second;
+  }
 };
 
 HttpClientPool::HttpClientPool(asio::io_context& io, std::shared_ptr<DeadlineSweeper> sweeper)
@@ -90,7 +111,7 @@ HttpClientPool::~HttpClientPool() = default;
 
 size_t HttpClientPool::idle_connections() const {
   size_t n = 0;
-  for (const auto& [key, list] : impl_->idle) n += list.size();
+  for (const auto& [key, list] : impl_->idle) n += list.connections.size();
   return n;
 }
 
@@ -163,23 +184,22 @@ asio::awaitable<Result<ClientResponse>> HttpClientPool::send(const ClientTarget&
                                                              std::string_view head,
                                                              std::string_view body,
                                                              const ClientTimeouts& timeouts) {
-  impl_->max_idle[target.host_header] = target.max_idle;
+  IdleList& idle = impl_->idle_list(target.host_header);
+  idle.max = target.max_idle;
   for (int attempt = 0;; ++attempt) {
     std::unique_ptr<ClientConnection> connection;
-    bool reused = false;
-    if (auto it = impl_->idle.find(target.host_header); it != impl_->idle.end()) {
-      while (!it->second.empty() && !connection) {
-        connection = std::move(it->second.back());
-        it->second.pop_back();
-        if (!connection->socket.is_open()) connection.reset();
-      }
-      reused = connection != nullptr;
+    while (!idle.connections.empty() && !connection) {
+      connection = std::move(idle.connections.back());
+      idle.connections.pop_back();
+      if (!connection->socket.is_open()) connection.reset();
     }
+    const bool reused = connection != nullptr;
     if (!connection) {
       auto connected = co_await connect(target, timeouts);
       if (!connected.ok()) co_return connected.take_error();
       connection = std::move(connected.value());
     }
+    connection->home = &idle;
     connection->timeouts = timeouts;
     connection->timed_out = false;
     connection->head.clear();
@@ -219,13 +239,13 @@ asio::awaitable<Result<ClientResponse>> HttpClientPool::send(const ClientTarget&
 }
 
 void HttpClientPool::give_back(std::unique_ptr<ClientConnection> connection) {
-  auto& list = impl_->idle[connection->key];
-  if (list.size() >= impl_->max_idle[connection->key]) return;  // closed by its destructor
+  IdleList& list = *connection->home;
+  if (list.connections.size() >= list.max) return;  // closed by its destructor
   connection->parser.reset();
   if (connection->buffer.capacity() > size_t{16} * 1024) connection->buffer.shrink_to_fit();
   if (connection->body.capacity() > size_t{64} * 1024) std::string().swap(connection->body);
   connection->set_deadline(after_ms(kIdleConnectionMs));
-  list.push_back(std::move(connection));
+  list.connections.push_back(std::move(connection));
 }
 
 ClientResponse::ClientResponse(std::unique_ptr<ClientConnection> connection, HttpClientPool& pool)

@@ -7,11 +7,14 @@
 
 #include <chrono>
 
+#include "ledger/writer_share.h"
+
 namespace accord {
 
 namespace {
 
-constexpr int kBatchWriterNice = 10;  // about a tenth of a core's share when it is contended
+// Its share when it catches up (writer_share.h): about a tenth of a core's when contended.
+constexpr int kBatchWriterNice = 10;
 
 }  // namespace
 
@@ -19,10 +22,8 @@ Ledger::Ledger(std::unique_ptr<LedgerStore> store, LedgerOptions options)
     : store_(std::move(store)), options_(options) {
   writer_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "accord-ledger");  // as top -H and the benchmarks see it
-    // In batch durability no request waits for a commit, so the writer yields the core to the
-    // event loops: a commit of a few hundred rows (about a millisecond) would otherwise hold up
-    // the requests arriving meanwhile on a shared core (p99 at one connection went from 0.2 to
-    // 1.3 ms). Strict durability keeps the normal priority: its answers wait for the commit.
+    // Strict durability keeps the normal priority: its answers wait for the commit. In batch
+    // durability no request waits for one, so the writer gives way to the event loops.
     if (options_.durability == Durability::kBatch) {
       setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kBatchWriterNice);
     }
@@ -97,6 +98,7 @@ LedgerStats Ledger::stats() const {
 }
 
 void Ledger::run() {
+  WriterShare share;
   std::vector<UsageRecord> batch;
   std::unique_lock lock(mu_);
   for (;;) {
@@ -117,6 +119,8 @@ void Ledger::run() {
     // at most max_batch records.
     batch.clear();
     batch.swap(pending_);
+    if (options_.durability == Durability::kBatch)
+      share.set_behind(batch.size() > options_.max_batch);
     const uint64_t first = committed_.load() + 1;
     lock.unlock();
 

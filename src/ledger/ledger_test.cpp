@@ -1,11 +1,13 @@
 #include "ledger/ledger.h"
 
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "agreement/loader.h"
@@ -113,6 +115,35 @@ TEST(Ledger, BatchModeCommitsALoneRecordOnItsTimer) {
   }
   EXPECT_TRUE(ledger.committed(seq));
   EXPECT_EQ(db.query("SELECT count(*) FROM usage"), 1);
+}
+
+// The scheduling policy of this process's thread named accord-ledger (-1: none).
+int writer_policy() {
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    if (name == "accord-ledger") return sched_getscheduler(std::stoi(task.path().filename()));
+  }
+  return -1;
+}
+
+// Batch mode's writer gives way to the event loops (SCHED_IDLE once its batch is small); strict
+// mode's, which answers wait for, keeps a normal share.
+TEST(Ledger, TheBatchWriterRunsOnIdleTimeTheStrictOneOnANormalShare) {
+  TempDb db;
+  {
+    Ledger ledger(sqlite(db.path()), LedgerOptions{});
+    ledger.append(record(1));
+    ASSERT_TRUE(ledger.flush(10'000));
+    EXPECT_EQ(writer_policy(), SCHED_IDLE);
+  }
+  LedgerOptions strict;
+  strict.durability = Durability::kStrict;
+  Ledger ledger(sqlite(db.path(), true), strict);
+  ledger.append(record(2));
+  ASSERT_TRUE(ledger.flush(10'000));
+  EXPECT_EQ(writer_policy(), SCHED_OTHER);
 }
 
 TEST(Ledger, ADestroyedLedgerHasCommittedEverything) {

@@ -123,7 +123,9 @@ std::vector<std::pair<std::string, SpendBudget*>> LimitState::budgets() const {
 LimitLease& LimitLease::operator=(LimitLease&& other) noexcept {
   if (this != &other) {
     complete(0, 0, 0, 0);
-    scopes_ = std::move(other.scopes_);
+    scopes_ = other.scopes_;
+    count_ = other.count_;
+    other.count_ = 0;
     estimated_tokens_ = other.estimated_tokens_;
     held_cost_ = other.held_cost_;
     active_ = other.active_;
@@ -136,7 +138,7 @@ void LimitLease::complete(int64_t actual_tokens, int64_t actual_cost, MonoNanos 
                           UnixMillis wall_now) {
   if (!active_) return;
   active_ = false;
-  for (ScopeCounters* s : scopes_) {
+  for (ScopeCounters* s : scopes()) {
     if (s->tpm && actual_tokens < estimated_tokens_) {
       s->tpm->give_back(now, estimated_tokens_ - actual_tokens);
     } else if (s->tpm && actual_tokens > estimated_tokens_) {
@@ -162,11 +164,11 @@ Result<LimitLease> admit_limits(const LimitState& state, const LimitRequest& r,
     if (budget) s->budget->settle(r.wall_now, r.max_cost_micro_usd, 0);
   };
   auto refuse = [&](Error e) -> Result<LimitLease> {
-    for (ScopeCounters* s : lease.scopes_) {
+    for (ScopeCounters* s : lease.scopes()) {
       undo(s, s->max_concurrent.has_value(), s->rpm != nullptr, s->tpm != nullptr,
            s->budget != nullptr);
     }
-    lease.scopes_.clear();
+    lease.count_ = 0;
     return e;
   };
   for (ScopeCounters* s : candidates) {
@@ -250,7 +252,7 @@ Result<LimitLease> admit_limits(const LimitState& state, const LimitRequest& r,
         return refuse(std::move(e));
       }
     }
-    lease.scopes_.push_back(s);
+    lease.scopes_[lease.count_++] = s;  // one per candidate: at most three
   }
   lease.active_ = true;
   return lease;

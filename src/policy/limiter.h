@@ -6,8 +6,10 @@
 // which a reload carries over scope by scope. No global lock: each counter has its own.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -93,8 +95,12 @@ class [[nodiscard]] LimitLease {
  private:
   friend Result<LimitLease> admit_limits(const LimitState& state, const LimitRequest& request,
                                          RateLimitHeaders* headers);
-  // Owned by the LimitState of the request's snapshot, which outlives the lease.
-  std::vector<ScopeCounters*> scopes_;
+  std::span<ScopeCounters* const> scopes() const { return {scopes_.data(), count_}; }
+
+  // Owned by the LimitState of the request's snapshot, which outlives the lease. At most three:
+  // the key, the party, the party on the model (held inline: no allocation per request).
+  std::array<ScopeCounters*, 3> scopes_{};
+  size_t count_ = 0;
   int64_t estimated_tokens_ = 0;
   int64_t held_cost_ = 0;
   bool active_ = false;

@@ -98,6 +98,157 @@ bool mentions_usage(std::string_view data) {
   return find_bytes(data, "usage\"") != std::string_view::npos;
 }
 
+// Relays a stream event by event as it arrives; keeps the usage chunk for accord unless the
+// client asked for it.
+asio::awaitable<void> relay_stream(EndpointSet& endpoints, int e, ClientResponse& response,
+                                   HttpExchange& exchange, const ForwardRequest& request,
+                                   const HeaderLines& headers, const Clock& clock,
+                                   ForwardOutcome& outcome) {
+  mark_output(request);
+  exchange.hold_stream_head(200, "text/event-stream", headers);  // sent with the first events
+  SseParser sse;
+  std::string out;  // the events to relay, once one of them is held back
+  bool done = false;
+  for (;;) {
+    auto more = co_await response.read_some(sse.input());
+    if (!more.ok()) {
+      outcome.stopped = stopped(request);
+      if (!outcome.stopped) endpoints.record_failure(e);
+      const Error err = outcome.stopped ? preempted() : more.take_error();
+      out.clear();
+      append_sse_data(out, openai_error_body(err));
+      co_await exchange.write_chunk(out);
+      co_await exchange.end_stream();
+      outcome.status = http_status(err.kind);
+      co_return;
+    }
+    // One search of what arrived for a usage block, rather than one per event.
+    const bool may_carry_usage = mentions_usage(sse.pending());
+    // What to relay is a view of the parser's buffer while the events are consecutive, and a
+    // copy once one is held back.
+    const char* relay_from = nullptr;
+    size_t relay_size = 0;
+    bool copied = false;
+    SseEvent event;
+    while (sse.next(event)) {
+      bool relay = true;
+      if (event.data == "[DONE]") {
+        done = true;
+      } else {
+        if (outcome.first_token_at == 0) outcome.first_token_at = clock.now();
+        if (may_carry_usage && mentions_usage(event.data)) {
+          if (auto usage = find_usage(event.data)) {
+            outcome.prompt_tokens = usage->prompt_tokens;
+            outcome.completion_tokens = usage->completion_tokens;
+            outcome.usage_known = true;
+            relay = !usage->choices_empty ||
+                    request.body->include_usage;  // else ours, not the client's
+          }
+        }
+      }
+      if (!relay && !copied) {
+        out.assign(relay_from == nullptr ? "" : relay_from, relay_size);
+        copied = true;
+      } else if (relay && copied) {
+        out.append(event.raw);
+      } else if (relay) {
+        if (relay_from == nullptr) relay_from = event.raw.data();
+        relay_size = static_cast<size_t>(event.raw.data() + event.raw.size() - relay_from);
+      }
+    }
+    const std::string_view relayed =
+        copied ? std::string_view(out) : std::string_view(relay_from, relay_size);
+    // The stream's end waits for the gate (a strict ledger's commit).
+    if (done && request.gate != nullptr &&
+        !co_await request.gate->before_final(outcome.prompt_tokens, outcome.completion_tokens,
+                                             outcome.first_token_at)) {
+      if (!copied) out.assign(relayed);
+      const size_t done_at = out.rfind("data: [DONE]");
+      if (done_at != std::string::npos) out.resize(done_at);
+      append_sse_data(
+          out, openai_error_body(Error::internal(
+                   ErrorKind::kUnavailable, "The usage ledger could not record this request.")));
+      co_await exchange.write_chunk(out);
+      co_await exchange.end_stream();
+      outcome.status = 503;
+      co_return;
+    }
+    const bool last = done && !more.value();  // the whole answer: end the stream in this write
+    bool written = true;
+    if (last) {
+      written = co_await exchange.write_last_chunk(relayed);
+    } else if (!relayed.empty()) {
+      written = co_await exchange.write_chunk(relayed);
+    }
+    if (!written) {
+      outcome.client_gone = true;
+      outcome.status = 499;
+      co_return;  // dropping the response closes the upstream connection
+    }
+    if (last) {
+      endpoints.record_success(e);
+      co_return;
+    }
+    sse.compact();  // after the write: `relayed` may be a view of the parser's buffer
+    if (!more.value()) break;
+  }
+  if (!done) {
+    // The upstream ended the stream without [DONE]: the answer may be cut short.
+    endpoints.record_failure(e);
+    const Error err = Error::upstream(
+        ErrorKind::kUpstreamError,
+        fmt::format("The upstream {} ended the stream early.", endpoints.target(e).host_header),
+        false);
+    out.clear();
+    append_sse_data(out, openai_error_body(err));
+    co_await exchange.write_chunk(out);
+    outcome.status = 502;
+  } else {
+    endpoints.record_success(e);
+  }
+  co_await exchange.end_stream();
+}
+
+// A non-2xx answer. Returns the error to retry with when `may_retry` and another endpoint is
+// left (nothing was written); otherwise relays the upstream's own OpenAI error (a 400 from vLLM
+// names the problem) when it is one, or a synthesized one, to the client.
+asio::awaitable<std::optional<Error>> answer_upstream_error(
+    EndpointSet& endpoints, int e, uint64_t tried, bool may_retry, ClientResponse& response,
+    HttpExchange& exchange, const ForwardRequest& request, const HeaderLines& headers,
+    ForwardOutcome& outcome) {
+  const ClientTarget& target = endpoints.target(e);
+  const int status = response.status();
+  std::string error_body;
+  auto read = co_await response.read_all(error_body, kMaxErrorBodyBytes);
+  if (status >= 500) {
+    endpoints.record_failure(e);
+  } else {
+    endpoints.record_success(e);
+  }
+  if (may_retry && endpoints.any_healthy_untried(tried)) {
+    co_return upstream_status_error(status, error_body, target);
+  }
+  outcome.status = status;
+  mark_output(request);
+  HeaderLines relay = headers;
+  if (const auto retry_after = response.header("retry-after"); !retry_after.empty()) {
+    relay.add("retry-after", retry_after);
+  }
+  if (read.ok() && is_json_object(error_body)) {
+    if (!co_await exchange.respond(status, "application/json", error_body, relay)) {
+      outcome.client_gone = true;
+    }
+  } else {
+    const Error err = upstream_status_error(status, error_body, target);
+    outcome.status = status >= 500 ? 502 : status;
+    const std::string error_json = openai_error_body(err);
+    if (!co_await exchange.respond(outcome.status, "application/json", error_json, relay)) {
+      outcome.client_gone = true;
+    }
+  }
+  co_return std::nullopt;
+}
+
 }  // namespace
 
 asio::awaitable<ForwardOutcome> forward_to_upstream(EndpointSet& endpoints, HttpClientPool& client,
@@ -165,38 +316,14 @@ asio::awaitable<ForwardOutcome> forward_to_upstream(EndpointSet& endpoints, Http
     const CancelOnStop cancel_on_stop(request, response);
     const int status = response.status();
     if (status < 200 || status >= 300) {
-      std::string error_body;
-      auto read = co_await response.read_all(error_body, kMaxErrorBodyBytes);
-      if (status >= 500) {
-        endpoints.record_failure(e);
-      } else {
-        endpoints.record_success(e);
-      }
       // Retry elsewhere if there is an elsewhere; otherwise the client gets the upstream's own
       // answer (a 503 or 429 with its retry-after), not a synthesized one.
-      if (retryable_status(status) && attempt < pool.max_retries &&
-          endpoints.any_healthy_untried(tried)) {
-        last_error = upstream_status_error(status, error_body, target);
+      const bool may_retry = retryable_status(status) && attempt < pool.max_retries;
+      auto retry = co_await answer_upstream_error(endpoints, e, tried, may_retry, response,
+                                                  exchange, request, headers, outcome);
+      if (retry) {
+        last_error = std::move(retry);
         continue;
-      }
-      // Relay the upstream's own OpenAI error (a 400 from vLLM names the problem) when it is one.
-      outcome.status = status;
-      mark_output(request);
-      HeaderLines relay = headers;
-      if (const auto retry_after = response.header("retry-after"); !retry_after.empty()) {
-        relay.add("retry-after", retry_after);
-      }
-      if (read.ok() && is_json_object(error_body)) {
-        if (!co_await exchange.respond(status, "application/json", error_body, relay)) {
-          outcome.client_gone = true;
-        }
-      } else {
-        const Error err = upstream_status_error(status, error_body, target);
-        outcome.status = status >= 500 ? 502 : status;
-        const std::string error_json = openai_error_body(err);
-        if (!co_await exchange.respond(outcome.status, "application/json", error_json, relay)) {
-          outcome.client_gone = true;
-        }
       }
       co_return outcome;
     }
@@ -244,109 +371,8 @@ asio::awaitable<ForwardOutcome> forward_to_upstream(EndpointSet& endpoints, Http
       co_return outcome;
     }
 
-    // A stream: relay each event as it arrives; keep the usage chunk for ourselves unless the
-    // client asked for it.
-    mark_output(request);
-    exchange.hold_stream_head(200, "text/event-stream", headers);  // sent with the first events
-    SseParser sse;
-    std::string out;  // the events to relay, once one of them is held back
-    bool done = false;
-    for (;;) {
-      auto more = co_await response.read_some(sse.input());
-      if (!more.ok()) {
-        outcome.stopped = stopped(request);
-        if (!outcome.stopped) endpoints.record_failure(e);
-        const Error err = outcome.stopped ? preempted() : more.take_error();
-        out.clear();
-        append_sse_data(out, openai_error_body(err));
-        co_await exchange.write_chunk(out);
-        co_await exchange.end_stream();
-        outcome.status = http_status(err.kind);
-        co_return outcome;
-      }
-      // One search of what arrived for a usage block, rather than one per event.
-      const bool may_carry_usage = mentions_usage(sse.pending());
-      // What to relay is a view of the parser's buffer while the events are consecutive, and a
-      // copy once one is held back.
-      const char* relay_from = nullptr;
-      size_t relay_size = 0;
-      bool copied = false;
-      SseEvent event;
-      while (sse.next(event)) {
-        bool relay = true;
-        if (event.data == "[DONE]") {
-          done = true;
-        } else {
-          if (outcome.first_token_at == 0) outcome.first_token_at = clock.now();
-          if (may_carry_usage && mentions_usage(event.data)) {
-            if (auto usage = find_usage(event.data)) {
-              outcome.prompt_tokens = usage->prompt_tokens;
-              outcome.completion_tokens = usage->completion_tokens;
-              outcome.usage_known = true;
-              relay = !usage->choices_empty || body.include_usage;  // else ours, not the client's
-            }
-          }
-        }
-        if (!relay && !copied) {
-          out.assign(relay_from == nullptr ? "" : relay_from, relay_size);
-          copied = true;
-        } else if (relay && copied) {
-          out.append(event.raw);
-        } else if (relay) {
-          if (relay_from == nullptr) relay_from = event.raw.data();
-          relay_size = static_cast<size_t>(event.raw.data() + event.raw.size() - relay_from);
-        }
-      }
-      const std::string_view relayed =
-          copied ? std::string_view(out) : std::string_view(relay_from, relay_size);
-      // The stream's end waits for the gate (a strict ledger's commit).
-      if (done && request.gate != nullptr &&
-          !co_await request.gate->before_final(outcome.prompt_tokens, outcome.completion_tokens,
-                                               outcome.first_token_at)) {
-        if (!copied) out.assign(relayed);
-        const size_t done_at = out.rfind("data: [DONE]");
-        if (done_at != std::string::npos) out.resize(done_at);
-        append_sse_data(
-            out, openai_error_body(Error::internal(
-                     ErrorKind::kUnavailable, "The usage ledger could not record this request.")));
-        co_await exchange.write_chunk(out);
-        co_await exchange.end_stream();
-        outcome.status = 503;
-        co_return outcome;
-      }
-      const bool last = done && !more.value();  // the whole answer: end the stream in this write
-      bool written = true;
-      if (last) {
-        written = co_await exchange.write_last_chunk(relayed);
-      } else if (!relayed.empty()) {
-        written = co_await exchange.write_chunk(relayed);
-      }
-      if (!written) {
-        outcome.client_gone = true;
-        outcome.status = 499;
-        co_return outcome;  // dropping the response closes the upstream connection
-      }
-      if (last) {
-        endpoints.record_success(e);
-        co_return outcome;
-      }
-      sse.compact();  // after the write: `relayed` may be a view of the parser's buffer
-      if (!more.value()) break;
-    }
-    if (!done) {
-      // The upstream ended the stream without [DONE]: the answer may be cut short.
-      endpoints.record_failure(e);
-      const Error err = Error::upstream(
-          ErrorKind::kUpstreamError,
-          fmt::format("The upstream {} ended the stream early.", target.host_header), false);
-      out.clear();
-      append_sse_data(out, openai_error_body(err));
-      co_await exchange.write_chunk(out);
-      outcome.status = 502;
-    } else {
-      endpoints.record_success(e);
-    }
-    co_await exchange.end_stream();
+    // A stream: relayed by its own coroutine, whose frame a whole answer does not need.
+    co_await relay_stream(endpoints, e, response, exchange, request, headers, clock, outcome);
     co_return outcome;
   }
   outcome.error = last_error

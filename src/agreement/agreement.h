@@ -169,6 +169,9 @@ struct LedgerConfig {
   int64_t flush_interval_ms = 50;
 };
 
+// The longest server.busy_poll_us: past a few wake-ups' worth, polling only burns the core.
+inline constexpr int64_t kMaxBusyPollUs = 10'000;
+
 struct ServerConfig {
   std::string listen = "127.0.0.1:8080";
   std::string access_log = "stderr";  // stderr, off, or a file (appended to)
@@ -180,6 +183,7 @@ struct ServerConfig {
   int64_t max_connections = 10'000;
   int64_t max_connections_per_ip = 1'024;
   int64_t drain_grace_ms = 30'000;
+  int64_t busy_poll_us = 0;  // an idle event loop polls this long before it sleeps (busy_poll.h)
 };
 
 struct Agreement {

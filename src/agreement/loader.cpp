@@ -300,7 +300,7 @@ void Loader::load_server(const YAML::Node& node) {
   const Fields f(node, "server", diag_,
                  {"listen", "max_body_bytes", "max_header_bytes", "header_timeout_ms",
                   "body_timeout_ms", "idle_timeout_ms", "max_connections", "max_connections_per_ip",
-                  "drain_grace_ms", "access_log"});
+                  "drain_grace_ms", "access_log", "busy_poll_us"});
   ServerConfig& s = a_.server;
   if (auto v = f.string("listen")) s.listen = *v;
   if (auto v = f.string("access_log")) {
@@ -329,6 +329,15 @@ void Loader::load_server(const YAML::Node& node) {
   positive_int("max_connections", s.max_connections);
   positive_int("max_connections_per_ip", s.max_connections_per_ip);
   positive_int("drain_grace_ms", s.drain_grace_ms);
+  if (auto v = f.integer("busy_poll_us")) {
+    if (*v < 0 || *v > kMaxBusyPollUs) {
+      diag_.add(yaml::pos_of(f.get("busy_poll_us")),
+                fmt::format("{}: must be between 0 (off) and {}", f.path_of("busy_poll_us"),
+                            kMaxBusyPollUs));
+    } else {
+      s.busy_poll_us = *v;
+    }
+  }
 }
 
 }  // namespace loader

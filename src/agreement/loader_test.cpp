@@ -287,6 +287,20 @@ TEST(Loader, LedgerDurability) {
               ElementsAre("a.yaml:10:23: ledger.durability: 'eventually' is not batch or strict"));
 }
 
+TEST(Loader, BusyPolling) {
+  const LoadResult off = load_agreement(kMinimal, "a.yaml");
+  ASSERT_TRUE(off.ok());
+  EXPECT_EQ(off.agreement->server.busy_poll_us, 0);  // off unless asked for
+  const LoadResult on =
+      load_agreement(std::string(kMinimal) + "server: { busy_poll_us: 50 }\n", "a.yaml");
+  ASSERT_TRUE(on.ok()) << ::testing::PrintToString(on.messages());
+  EXPECT_EQ(on.agreement->server.busy_poll_us, 50);
+  EXPECT_THAT(errors_of(std::string(kMinimal) + "server: { busy_poll_us: -1 }\n"),
+              ElementsAre("a.yaml:10:25: server.busy_poll_us: must be between 0 (off) and 10000"));
+  EXPECT_THAT(errors_of(std::string(kMinimal) + "server: { busy_poll_us: 20000 }\n"),
+              ElementsAre("a.yaml:10:25: server.busy_poll_us: must be between 0 (off) and 10000"));
+}
+
 TEST(Loader, SyntaxErrorHasAPosition) {
   const auto errors = errors_of("parties: { lab: [\n");
   ASSERT_EQ(errors.size(), 1u);

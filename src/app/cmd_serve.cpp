@@ -9,6 +9,7 @@
 #include "ledger/month_spend.h"
 #include "metrics/access_log.h"
 #include "metrics/gateway_metrics.h"
+#include "runtime/busy_poll.h"
 #include "upstream/health_checker.h"
 
 namespace accord {
@@ -47,6 +48,9 @@ int run_serve(const ServeOptions& options) {
     lo.flush_interval_ms = lc.flush_interval_ms;
     ledger = std::make_unique<Ledger>(std::move(sqlite_store.value()), lo);
   }
+  // Busy-polling loops give way to the batch ledger writer, which runs on their idle time.
+  loops.set_busy_poll(BusyPoll{std::chrono::microseconds(agreement.server.busy_poll_us),
+                               ledger ? &ledger->needs_cpu_at() : nullptr});
   Gateway gateway(store, clients, clock, ledger.get());
   GatewayMetrics metrics(store, ledger.get());
   gateway.set_metrics(&metrics);

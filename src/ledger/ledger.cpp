@@ -53,6 +53,13 @@ uint64_t Ledger::append(UsageRecord record) {
     // flush timer. Batch mode also commits early when a batch is full.
     wake = pending_.size() == 1 ||
            (options_.durability == Durability::kBatch && pending_.size() == options_.max_batch);
+    if (wake && !committing_) {
+      // When the writer will want a core: the flush timer it starts now, or at once. (While
+      // it commits it wants one already, and says when next once it is done.)
+      const bool now = options_.durability == Durability::kStrict || pending_.size() > 1;
+      needs_cpu_at_.store(busy_poll_now() + (now ? 0 : options_.flush_interval_ms * 1'000'000),
+                          std::memory_order_relaxed);
+    }
   }
   if (wake) wake_writer_.notify_one();
   return seq;
@@ -120,6 +127,8 @@ void Ledger::run() {
     batch.clear();
     batch.swap(pending_);
     const uint64_t first = committed_.load() + 1;
+    committing_ = true;
+    needs_cpu_at_.store(0, std::memory_order_relaxed);  // no loop may starve the commit
     lock.unlock();
     // A syscall only when the share changes, and never under the lock append() takes.
     if (options_.durability == Durability::kBatch) {
@@ -151,6 +160,7 @@ void Ledger::run() {
     }
 
     lock.lock();
+    committing_ = false;
     if (!status.ok()) {
       // Keep what was not committed, in order, at the head of the queue, and try again later.
       ++stats_.failed_commits;
@@ -163,11 +173,20 @@ void Ledger::run() {
                       std::make_move_iterator(batch.end()));
       depth_.store(pending_.size(), std::memory_order_relaxed);
       if (stopping_ && stats_.failed_commits > 3) return;  // give up on shutdown
+      needs_cpu_at_.store(busy_poll_now() + options_.retry_ms * 1'000'000,
+                          std::memory_order_relaxed);
       wake_writer_.wait_for(lock, std::chrono::milliseconds(options_.retry_ms));
       continue;
     }
     if (!healthy_.exchange(true)) spdlog::info("the ledger can be written again");
     depth_.store(pending_.size(), std::memory_order_relaxed);
+    // What arrived during the commit waits for the next flush (or none, or a full batch).
+    if (pending_.empty()) {
+      needs_cpu_at_.store(kNoYield, std::memory_order_relaxed);
+    } else if (options_.durability == Durability::kBatch && pending_.size() < options_.max_batch) {
+      needs_cpu_at_.store(busy_poll_now() + options_.flush_interval_ms * 1'000'000,
+                          std::memory_order_relaxed);
+    }
     if (pending_.size() <= options_.queue_capacity / 2) {
       for (auto& w : room_waiters_) Waiter::notify(w);
       room_waiters_.clear();

@@ -18,6 +18,7 @@
 
 #include "agreement/agreement.h"
 #include "ledger/ledger_store.h"
+#include "runtime/busy_poll.h"
 #include "runtime/waiter.h"
 
 namespace accord {
@@ -63,6 +64,9 @@ class Ledger {
   bool flush(int64_t timeout_ms);
   LedgerStats stats() const;
   Durability durability() const { return options_.durability; }
+  // When the writer next needs a core (busy_poll_now() nanoseconds; kNoYield while nothing is
+  // queued): busy-polling event loops give way to it from then on (busy_poll.h).
+  const std::atomic<int64_t>& needs_cpu_at() const { return needs_cpu_at_; }
 
  private:
   void run();
@@ -77,10 +81,12 @@ class Ledger {
   std::vector<std::shared_ptr<Waiter>> room_waiters_;                // guarded by mu_
   uint64_t appended_ = 0;                                            // guarded by mu_
   bool stopping_ = false;                                            // guarded by mu_
+  bool committing_ = false;                                          // guarded by mu_
   LedgerStats stats_;                                                // guarded by mu_
   std::atomic<uint64_t> committed_{0};
   std::atomic<size_t> depth_{0};
   std::atomic<bool> healthy_{true};
+  std::atomic<int64_t> needs_cpu_at_{kNoYield};
   std::thread writer_;
 };
 

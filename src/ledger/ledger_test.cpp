@@ -117,6 +117,49 @@ TEST(Ledger, BatchModeCommitsALoneRecordOnItsTimer) {
   EXPECT_EQ(db.query("SELECT count(*) FROM usage"), 1);
 }
 
+// What busy-polling event loops read (busy_poll.h): nothing queued, nothing needed; a queued
+// record needs the writer when its flush timer ends (at once in strict mode); committed, nothing
+// again.
+// needs_cpu_at() once it reads kNoYield (the writer stores it just after the commit flush()
+// waits for), or what it reads after a failure bound.
+int64_t settled_need(const Ledger& ledger) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (ledger.needs_cpu_at().load() != kNoYield && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return ledger.needs_cpu_at().load();
+}
+
+TEST(Ledger, SaysWhenTheWriterNeedsACore) {
+  TempDb db;
+  {
+    LedgerOptions options;
+    options.flush_interval_ms = 200;
+    Ledger ledger(sqlite(db.path()), options);
+    EXPECT_EQ(ledger.needs_cpu_at().load(), kNoYield);
+    const int64_t before = busy_poll_now();
+    ledger.append(record(1));
+    const int64_t after = busy_poll_now();
+    const int64_t at = ledger.needs_cpu_at().load();
+    if (busy_poll_now() < before + 200'000'000) {  // read before the flush timer could end
+      EXPECT_GE(at, before + 200'000'000);
+      EXPECT_LE(at, after + 200'000'000);
+    }
+    ASSERT_TRUE(ledger.flush(10'000));
+    EXPECT_EQ(settled_need(ledger), kNoYield);
+  }
+  LedgerOptions strict;
+  strict.durability = Durability::kStrict;
+  Ledger ledger(sqlite(db.path(), true), strict);
+  const uint64_t seq = ledger.append(record(2));
+  const int64_t need = ledger.needs_cpu_at().load();  // read first: kNoYield comes after the commit
+  if (!ledger.committed(seq)) {
+    EXPECT_LE(need, busy_poll_now());
+  }
+  ASSERT_TRUE(ledger.flush(10'000));
+  EXPECT_EQ(settled_need(ledger), kNoYield);
+}
+
 // The scheduling policy of this process's thread named accord-ledger (-1: none).
 int writer_policy() {
   for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {

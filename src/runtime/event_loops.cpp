@@ -28,11 +28,11 @@ void EventLoops::run() {
   for (int i = 1; i < size(); ++i) {
     threads_.emplace_back([this, i] {
       t_loop_index = i;
-      loops_[static_cast<size_t>(i)]->run();
+      run_polling(*loops_[static_cast<size_t>(i)], poll_);
     });
   }
   t_loop_index = 0;
-  loops_[0]->run();
+  run_polling(*loops_[0], poll_);
   for (auto& t : threads_) t.join();
   threads_.clear();
   t_loop_index = -1;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "runtime/asio.h"
+#include "runtime/busy_poll.h"
 
 namespace accord {
 
@@ -24,6 +25,8 @@ class EventLoops {
   // The index of the loop the calling thread runs, or -1 off the loops.
   static int current_index();
 
+  // How the loops wait for events (busy_poll.h); before run().
+  void set_busy_poll(const BusyPoll& poll) { poll_ = poll; }
   // Runs loops 1..n-1 on new threads and loop 0 on the caller; returns when all have stopped.
   void run();
   // Any thread: makes run() return once the loops stop.
@@ -33,6 +36,7 @@ class EventLoops {
   std::vector<std::unique_ptr<asio::io_context>> loops_;
   std::vector<std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>>> guards_;
   std::vector<std::thread> threads_;
+  BusyPoll poll_;
 };
 
 }  // namespace accord

@@ -1,0 +1,132 @@
+#include "runtime/busy_poll.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+
+#include <functional>
+#include <thread>
+
+namespace accord {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A loop that polls still runs every handler, fires its timers, handles socket I/O and ends
+// when stopped, whether it polls, gives way at once, or does not poll at all.
+void runs_everything(const BusyPoll& poll) {
+  asio::io_context loop(1);
+  auto guard = asio::make_work_guard(loop);
+  int posted = 0;
+  asio::post(loop, [&] { ++posted; });
+  // A timer, and then a loopback round trip from another thread: events that arrive while
+  // the loop polls or sleeps.
+  asio::steady_timer timer(loop, 5ms);
+  bool fired = false;
+  asio::ip::tcp::acceptor acceptor(loop, {asio::ip::make_address("127.0.0.1"), 0});
+  const auto port = acceptor.local_endpoint().port();
+  asio::ip::tcp::socket peer(loop);
+  std::string got(5, '\0');
+  timer.async_wait([&](boost::system::error_code ec) {
+    fired = !ec;
+    acceptor.async_accept(peer, [&](boost::system::error_code accept_ec) {
+      ASSERT_FALSE(accept_ec);
+      asio::async_read(peer, asio::buffer(got), [&](boost::system::error_code read_ec, size_t) {
+        EXPECT_FALSE(read_ec);
+        guard.reset();
+        loop.stop();
+      });
+    });
+  });
+  std::thread client([port] {
+    asio::io_context io(1);
+    asio::ip::tcp::socket s(io);
+    boost::system::error_code ec;
+    for (int i = 0; i < 2000; ++i) {
+      s.connect({asio::ip::make_address("127.0.0.1"), port}, ec);
+      if (!ec) break;
+      s.close();
+      std::this_thread::sleep_for(1ms);  // the loop accepts only after its timer
+    }
+    ASSERT_FALSE(ec);
+    asio::write(s, asio::buffer(std::string("hello")));
+    char byte;
+    s.read_some(asio::buffer(&byte, 1), ec);  // until the loop's end closes it
+  });
+  run_polling(loop, poll);
+  peer.close();
+  client.join();
+  EXPECT_EQ(posted, 1);
+  EXPECT_TRUE(fired);
+  EXPECT_EQ(got, "hello");
+  EXPECT_TRUE(loop.stopped());
+}
+
+TEST(BusyPoll, OffRunsTheLoopAsUsual) {
+  runs_everything(BusyPoll{});
+}
+
+TEST(BusyPoll, PollingRunsEveryEventAndStops) {
+  runs_everything(BusyPoll{200us, nullptr});
+}
+
+TEST(BusyPoll, GivingWayToDueWorkStillRunsEveryEvent) {
+  const std::atomic<int64_t> due{0};  // idle-time work is due now: sleep when idle
+  runs_everything(BusyPoll{200us, &due});
+  const std::atomic<int64_t> later{kNoYield};
+  runs_everything(BusyPoll{200us, &later});
+}
+
+// A timer every millisecond, 30 times, then a stop: a loop that polls for a second never sleeps
+// between them; one whose idle-time work is due sleeps in every gap; one that does not poll only
+// sleeps.
+PollCounts tick_thirty_times(const BusyPoll& poll) {
+  asio::io_context loop(1);
+  auto guard = asio::make_work_guard(loop);
+  asio::steady_timer timer(loop);
+  int ticks = 0;
+  std::function<void()> tick = [&] {
+    timer.expires_after(1ms);
+    timer.async_wait([&](boost::system::error_code ec) {
+      if (ec) return;
+      if (++ticks == 30) {
+        loop.stop();
+        return;
+      }
+      tick();
+    });
+  };
+  tick();
+  const PollCounts counts = run_polling(loop, poll);
+  EXPECT_EQ(ticks, 30);
+  return counts;
+}
+
+TEST(BusyPoll, PollsThroughShortGapsAndSleepsOnceWorkOnItsIdleTimeIsDue) {
+  const std::atomic<int64_t> not_due{kNoYield};
+  const PollCounts polling = tick_thirty_times(BusyPoll{1s, &not_due});
+  EXPECT_EQ(polling.sleeps, 0u);
+  EXPECT_GT(polling.polls, 0u);
+  const std::atomic<int64_t> due{0};
+  const PollCounts giving_way = tick_thirty_times(BusyPoll{1s, &due});
+  EXPECT_GE(giving_way.sleeps, 29u);  // every gap between ticks
+  EXPECT_EQ(giving_way.polls, 0u);
+  const PollCounts off = tick_thirty_times(BusyPoll{});
+  EXPECT_EQ(off.polls, 0u);
+}
+
+TEST(BusyPoll, AStopFromAnotherThreadEndsAPollingLoop) {
+  asio::io_context loop(1);
+  auto guard = asio::make_work_guard(loop);
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(20ms);
+    loop.stop();
+  });
+  run_polling(loop, BusyPoll{10ms, nullptr});
+  stopper.join();
+  EXPECT_TRUE(loop.stopped());
+}
+
+}  // namespace
+}  // namespace accord

@@ -40,6 +40,10 @@ Ledger::~Ledger() {
   writer_.join();
 }
 
+void Ledger::need_cpu_in(int64_t ms) {
+  needs_cpu_at_.store(busy_poll_now() + ms * 1'000'000, std::memory_order_relaxed);
+}
+
 uint64_t Ledger::append(UsageRecord record) {
   uint64_t seq = 0;
   bool wake = false;
@@ -57,8 +61,7 @@ uint64_t Ledger::append(UsageRecord record) {
       // When the writer will want a core: the flush timer it starts now, or at once. (While
       // it commits it wants one already, and says when next once it is done.)
       const bool now = options_.durability == Durability::kStrict || pending_.size() > 1;
-      needs_cpu_at_.store(busy_poll_now() + (now ? 0 : options_.flush_interval_ms * 1'000'000),
-                          std::memory_order_relaxed);
+      need_cpu_in(now ? 0 : options_.flush_interval_ms);
     }
   }
   if (wake) wake_writer_.notify_one();
@@ -173,8 +176,7 @@ void Ledger::run() {
                       std::make_move_iterator(batch.end()));
       depth_.store(pending_.size(), std::memory_order_relaxed);
       if (stopping_ && stats_.failed_commits > 3) return;  // give up on shutdown
-      needs_cpu_at_.store(busy_poll_now() + options_.retry_ms * 1'000'000,
-                          std::memory_order_relaxed);
+      need_cpu_in(options_.retry_ms);
       wake_writer_.wait_for(lock, std::chrono::milliseconds(options_.retry_ms));
       continue;
     }
@@ -184,8 +186,7 @@ void Ledger::run() {
     if (pending_.empty()) {
       needs_cpu_at_.store(kNoYield, std::memory_order_relaxed);
     } else if (options_.durability == Durability::kBatch && pending_.size() < options_.max_batch) {
-      needs_cpu_at_.store(busy_poll_now() + options_.flush_interval_ms * 1'000'000,
-                          std::memory_order_relaxed);
+      need_cpu_in(options_.flush_interval_ms);
     }
     if (pending_.size() <= options_.queue_capacity / 2) {
       for (auto& w : room_waiters_) Waiter::notify(w);

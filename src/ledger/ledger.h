@@ -70,6 +70,8 @@ class Ledger {
 
  private:
   void run();
+  // needs_cpu_at_ = `ms` milliseconds from now.
+  void need_cpu_in(int64_t ms);
 
   std::unique_ptr<LedgerStore> store_;
   LedgerOptions options_;

@@ -79,8 +79,8 @@ TEST(BusyPoll, GivingWayToDueWorkStillRunsEveryEvent) {
 }
 
 // A timer every millisecond, 30 times, then a stop: a loop that polls for a second never sleeps
-// between them; one whose idle-time work is due sleeps in every gap; one that does not poll only
-// sleeps.
+// between them; one whose idle-time work is due sleeps in every gap; one that does not poll runs
+// them all through io_context::run() and counts nothing.
 PollCounts tick_thirty_times(const BusyPoll& poll) {
   asio::io_context loop(1);
   auto guard = asio::make_work_guard(loop);

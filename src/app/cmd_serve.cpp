@@ -48,9 +48,12 @@ int run_serve(const ServeOptions& options) {
     lo.flush_interval_ms = lc.flush_interval_ms;
     ledger = std::make_unique<Ledger>(std::move(sqlite_store.value()), lo);
   }
-  // Busy-polling loops give way to the batch ledger writer, which runs on their idle time.
-  loops.set_busy_poll(BusyPoll{std::chrono::microseconds(agreement.server.busy_poll_us),
-                               ledger ? &ledger->needs_cpu_at() : nullptr});
+  // In batch durability the loops commit the ledger on their idle time; busy-polling loops give
+  // way to its writer thread when it needs a core.
+  loops.set_busy_poll(
+      BusyPoll{std::chrono::microseconds(agreement.server.busy_poll_us),
+               ledger ? &ledger->needs_cpu_at() : nullptr,
+               ledger && ledger->durability() == Durability::kBatch ? ledger.get() : nullptr});
   Gateway gateway(store, clients, clock, ledger.get());
   GatewayMetrics metrics(store, ledger.get());
   gateway.set_metrics(&metrics);

@@ -1,6 +1,9 @@
 // Ledger: usage records from the request path to a LedgerStore. The request path only appends
-// to an in-memory queue; a dedicated writer thread commits the queue in batches (group commit:
-// by count, and by time in batch mode, at once in strict mode while the previous commit runs).
+// to an in-memory queue, committed in batches (group commit: by count, and by time in batch
+// mode, at once in strict mode while the previous commit runs). In strict mode a writer thread
+// commits. In batch mode idle event loops commit, in slices of a few dozen rows between events
+// (IdleWork, busy_poll.h), from half the flush interval on; the writer thread commits what they
+// leave at the end of the interval, and runs the store's housekeeping (WAL checkpoints).
 // A record is never dropped: a failed commit keeps its batch at the head of the queue and is
 // retried; meanwhile healthy() is false and the gateway refuses new requests rather than serve
 // them unbilled. A queue past its capacity reports backlogged() so admission waits
@@ -18,6 +21,7 @@
 
 #include "agreement/agreement.h"
 #include "ledger/ledger_store.h"
+#include "ledger/writer_share.h"
 #include "runtime/busy_poll.h"
 #include "runtime/waiter.h"
 
@@ -42,10 +46,10 @@ struct LedgerStats {
   bool healthy = true;
 };
 
-class Ledger {
+class Ledger final : public IdleWork {
  public:
   Ledger(std::unique_ptr<LedgerStore> store, LedgerOptions options);
-  ~Ledger();  // commits what is queued (unless the store keeps failing), then stops
+  ~Ledger() override;  // commits what is queued (unless the store keeps failing), then stops
 
   // Queues a record; never blocks for long. Returns its sequence number.
   uint64_t append(UsageRecord record);
@@ -68,13 +72,37 @@ class Ledger {
   // queued): busy-polling event loops give way to it from then on (busy_poll.h).
   const std::atomic<int64_t>& needs_cpu_at() const { return needs_cpu_at_; }
 
+  // IdleWork: commits up to kSliceRows rows of the batch in progress (taking the queue as the
+  // batch when none is), on the calling event loop.
+  bool run_slice() override;
+  static constexpr size_t kSliceRows = 32;
+
  private:
+  enum class Step { kIdle, kMore, kDone, kFailed };
   void run();
+  // Writes up to `rows` rows of the batch in progress (store_mu_ held): begins its transaction,
+  // commits it when full or when the batch ends. kIdle: nothing was queued.
+  Step step(size_t rows);
+  // After a failed store call (store_mu_ held): the batch's uncommitted rows go back to the
+  // head of the queue.
+  void fail(const Error& error);
+  // Batch mode: waits out the flush interval, letting idle loops commit from its middle on
+  // (mu_ held). False when they committed the batch; true when it is the writer's turn.
+  bool wait_for_loops(std::unique_lock<std::mutex>& lock);
+  // The writer thread's turn: finishes the batch in progress, or commits the queue.
+  Step take_turn(WriterShare& share);
   // needs_cpu_at_ = `ms` milliseconds from now.
   void need_cpu_in(int64_t ms);
 
-  std::unique_ptr<LedgerStore> store_;
   LedgerOptions options_;
+  // The store and the batch in progress, used by one thread at a time. Taken before mu_.
+  std::mutex store_mu_;
+  std::unique_ptr<LedgerStore> store_;  // guarded by store_mu_
+  std::vector<UsageRecord> batch_;      // guarded by store_mu_
+  size_t inserted_ = 0;                 // rows of batch_ written; guarded by store_mu_
+  size_t txn_rows_ = 0;                 // in the open transaction; guarded by store_mu_
+  uint64_t batch_first_ = 0;            // batch_[0]'s sequence number; guarded by store_mu_
+  double txn_ms_ = 0;                   // spent in the store on it; guarded by store_mu_
   mutable std::mutex mu_;
   std::condition_variable wake_writer_;
   std::condition_variable flushed_;
@@ -84,6 +112,8 @@ class Ledger {
   uint64_t appended_ = 0;                                            // guarded by mu_
   bool stopping_ = false;                                            // guarded by mu_
   bool committing_ = false;                                          // guarded by mu_
+  uint64_t batches_done_ = 0;                                        // guarded by mu_
+  bool maintenance_due_ = false;                                     // guarded by mu_
   LedgerStats stats_;                                                // guarded by mu_
   std::atomic<uint64_t> committed_{0};
   std::atomic<size_t> depth_{0};

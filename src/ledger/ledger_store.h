@@ -11,11 +11,22 @@
 
 namespace accord {
 
+// One transaction may be written in several calls (begin, insert..., commit), so that its work
+// can be cut into short slices run between other work. One caller at a time.
 class LedgerStore {
  public:
   virtual ~LedgerStore() = default;
+  virtual Status begin() = 0;
+  virtual Status insert(std::span<const UsageRecord> records) = 0;  // inside a transaction
+  virtual Status commit() = 0;
+  virtual void rollback() = 0;  // after a failed call; a no-op without a transaction
+  // Housekeeping too long for a slice (a WAL checkpoint), run on the writer thread: whether it
+  // is due (after a commit), and doing it.
+  virtual bool maintenance_due() const { return false; }
+  virtual Status maintain() { return Status(); }
+
   // Appends the records in one transaction: all of them, or (on error) none.
-  virtual Status append(std::span<const UsageRecord> records) = 0;
+  Status append(std::span<const UsageRecord> records);
 };
 
 struct SqliteOptions {

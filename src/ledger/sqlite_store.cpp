@@ -21,31 +21,61 @@ class SqliteStore final : public LedgerStore {
     return prepare_insert(kRowsPerInsert, &insert_many_);
   }
 
-  Status append(std::span<const UsageRecord> records) override {
+  Status begin() override {
     if (sqlite3_exec(db_, "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK) return error("begin");
+    return Status();
+  }
+
+  Status insert(std::span<const UsageRecord> records) override {
     size_t i = 0;
     for (; i + kRowsPerInsert <= records.size(); i += kRowsPerInsert) {
-      if (Status s = insert(insert_many_, records.subspan(i, kRowsPerInsert)); !s.ok()) {
-        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-        return s;
-      }
+      if (Status s = insert(insert_many_, records.subspan(i, kRowsPerInsert)); !s.ok()) return s;
     }
     for (; i < records.size(); ++i) {
-      if (Status s = insert(insert_, records.subspan(i, 1)); !s.ok()) {
-        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-        return s;
-      }
-    }
-    if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
-      Status s = error("commit");
-      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-      return s;
+      if (Status s = insert(insert_, records.subspan(i, 1)); !s.ok()) return s;
     }
     return Status();
   }
 
+  Status commit() override {
+    if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) return error("commit");
+    return Status();
+  }
+
+  void rollback() override {
+    if (sqlite3_get_autocommit(db_) == 0) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+
+  // SQLite's own checkpoint would run inside the COMMIT that crosses the threshold, and a
+  // checkpoint syncs the files: the writer thread runs it instead, never an event loop.
+  bool maintenance_due() const override { return wal_pages_ >= kCheckpointPages; }
+
+  Status maintain() override {
+    if (sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr) !=
+        SQLITE_OK) {
+      return error("checkpoint");
+    }
+    wal_pages_ = 0;
+    return Status();
+  }
+
+  void watch_wal() {
+    sqlite3_wal_autocheckpoint(db_, 0);
+    sqlite3_wal_hook(
+        db_,
+        [](void* self, sqlite3*, const char*, int pages) {
+          static_cast<SqliteStore*>(self)->wal_pages_ = pages;
+          return SQLITE_OK;
+        },
+        this);
+  }
+
  private:
   static constexpr size_t kRowsPerInsert = 32;
+  // SQLite's default threshold (4 MiB of WAL). A checkpoint shares the proxy's core with the
+  // loops; small ones held them up less than 64 MiB ones (p99 at 64 connections, interleaved
+  // rounds of a bench/peers-like setup: 2380 µs against 2660 µs; nginx 2100 µs).
+  static constexpr int kCheckpointPages = 1000;
   static constexpr int kColumns = 21;
 
   Status prepare_insert(size_t rows, sqlite3_stmt** out) {
@@ -132,6 +162,7 @@ class SqliteStore final : public LedgerStore {
   sqlite3* db_;
   sqlite3_stmt* insert_ = nullptr;
   sqlite3_stmt* insert_many_ = nullptr;
+  int wal_pages_ = 0;  // in the WAL after the last commit
 };
 
 }  // namespace
@@ -159,8 +190,7 @@ Result<std::unique_ptr<LedgerStore>> open_sqlite_store(const SqliteOptions& opti
   sqlite3_busy_timeout(db, 5000);
   const std::string pragmas = fmt::format(
       "PRAGMA journal_mode=WAL; PRAGMA synchronous={}; PRAGMA foreign_keys=ON; "
-      "PRAGMA cache_size=-32768; PRAGMA wal_autocheckpoint=16384;",  // 64 MiB of WAL between
-                                                                     // checkpoints
+      "PRAGMA cache_size=-32768;",
       options.synchronous_full ? "FULL" : "NORMAL");
   if (sqlite3_exec(db, pragmas.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
     return Error::internal(ErrorKind::kUnavailable,
@@ -168,6 +198,7 @@ Result<std::unique_ptr<LedgerStore>> open_sqlite_store(const SqliteOptions& opti
   }
   if (Status s = migrate(db); !s.ok()) return s.take_error();
   if (Status s = store->prepare(); !s.ok()) return s.take_error();
+  store->watch_wal();
   return std::unique_ptr<LedgerStore>(std::move(store));
 }
 

@@ -5,23 +5,63 @@
 // problem). Polling keeps the core awake at the price of the CPU it burns while it waits, so it
 // is off by default.
 //
-// It gives way to work that runs on the loops' idle time (the batch ledger writer, SCHED_IDLE):
-// `yield_at` is when that work next needs the core, and from then on an idle loop sleeps at once.
+// Idle work (IdleWork): work that wants only the time the loops leave (the batch ledger's
+// commits) runs on the loops themselves, in slices of tens of microseconds between events. A
+// loop runs a slice only when no event is ready, and looks for events after each. Run on a
+// thread of its own, such work held a waking loop back: on a kernel that preempts lazily (as
+// this one, PREEMPT_NONE), a wake-up does not interrupt a thread running in user space, even a
+// SCHED_IDLE one, until its next system call or the tick.
+//
+// A polling loop gives way to work that runs on a thread of its own (the ledger writer when the
+// loops leave it a batch, or in strict durability): `yield_at` is when that thread next needs
+// the core, and from then on an idle loop sleeps at once.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <limits>
+#include <mutex>
+#include <vector>
 
 #include "runtime/asio.h"
 
 namespace accord {
 
+// Work done in slices on the loops' idle time. Thread-safe.
+class IdleWork {
+ public:
+  virtual ~IdleWork() = default;
+  // Whether a slice is wanted: an atomic load.
+  bool due() const { return due_.load(std::memory_order_relaxed); }
+  // Runs one slice on the calling loop; false when none could run (another thread holds the
+  // work): the loop then sleeps until its next event.
+  virtual bool run_slice() = 0;
+
+  // The loops to wake when the work comes due (run_polling attaches the loop it runs).
+  void attach(asio::io_context& loop);
+  void detach(asio::io_context& loop);
+
+ protected:
+  // Makes the work due and stops each attached loop's io_context::run() (a posted stop: the
+  // loop runs what is ready first), so that it turns to the work when idle.
+  void set_due();
+  void clear_due() { due_.store(false, std::memory_order_relaxed); }
+
+ private:
+  std::atomic<bool> due_{false};
+  std::mutex mu_;
+  std::vector<asio::io_context*> loops_;  // guarded by mu_
+};
+
 struct BusyPoll {
-  std::chrono::nanoseconds spin{0};  // 0: no polling, io_context::run()
+  std::chrono::nanoseconds spin{0};  // 0: no polling
   // Steady-clock nanoseconds (busy_poll_now()); null: nothing to give way to.
   const std::atomic<int64_t>* yield_at = nullptr;
+  IdleWork* idle_work = nullptr;  // null: none (and with no spin: plain io_context::run())
+  // True once the loop is stopped for good. Needed with idle_work, which stops a loop to wake
+  // it; without it any stop ends run_polling.
+  const std::atomic<bool>* quit = nullptr;
 };
 
 // "Not needed": the value of a yield_at with no work waiting.
@@ -38,10 +78,12 @@ inline int64_t busy_poll_now() {
 struct PollCounts {
   uint64_t polls = 0;   // empty polls
   uint64_t sleeps = 0;  // waits in epoll_wait, for the spin's end or to give way
+  uint64_t slices = 0;  // idle work
 };
 
-// Runs `loop` until it is stopped, as io_context::run() does, polling for up to `poll.spin`
-// after each burst of events before it sleeps.
+// Runs `loop` until it is stopped (for good: `poll.quit`), as io_context::run() does, running
+// idle work when it is due and no event is ready, and polling for up to `poll.spin` after each
+// burst of events before it sleeps.
 PollCounts run_polling(asio::io_context& loop, const BusyPoll& poll);
 
 }  // namespace accord

@@ -15,7 +15,7 @@ using namespace std::chrono_literals;
 
 // A loop that polls still runs every handler, fires its timers, handles socket I/O and ends
 // when stopped, whether it polls, gives way at once, or does not poll at all.
-void runs_everything(const BusyPoll& poll) {
+void runs_everything(const BusyPoll& poll, std::atomic<bool>* quit = nullptr) {
   asio::io_context loop(1);
   auto guard = asio::make_work_guard(loop);
   int posted = 0;
@@ -35,6 +35,7 @@ void runs_everything(const BusyPoll& poll) {
       asio::async_read(peer, asio::buffer(got), [&](boost::system::error_code read_ec, size_t) {
         EXPECT_FALSE(read_ec);
         guard.reset();
+        if (quit != nullptr) *quit = true;
         loop.stop();
       });
     });
@@ -126,6 +127,90 @@ TEST(BusyPoll, AStopFromAnotherThreadEndsAPollingLoop) {
   run_polling(loop, BusyPoll{10ms, nullptr});
   stopper.join();
   EXPECT_TRUE(loop.stopped());
+}
+
+// Idle work that wants `slices` slices, each checking that the loop ran every ready handler
+// before it (the one the slice before posted, too); its last one ends the loop for good.
+class CountedWork final : public IdleWork {
+ public:
+  CountedWork(asio::io_context& loop, std::atomic<bool>& quit, int slices)
+      : loop_(loop), quit_(quit), slices_(slices) {}
+  void make_due() { set_due(); }
+  bool run_slice() override {
+    EXPECT_EQ(handlers_run_, ran_) << "a slice ran before a ready handler";
+    ++ran_;
+    asio::post(loop_, [this] { ++handlers_run_; });
+    if (ran_ == slices_) {
+      clear_due();
+      quit_ = true;
+      loop_.stop();
+    }
+    return true;
+  }
+  int ran() const { return ran_; }
+  int handlers_run_ = 0;
+
+ private:
+  asio::io_context& loop_;
+  std::atomic<bool>& quit_;
+  int slices_;
+  int ran_ = 0;
+};
+
+// A loop asleep in io_context::run() (no polling) wakes when its idle work comes due from
+// another thread, and runs it slice by slice, a ready handler before each next slice.
+TEST(IdleWork, ComingDueWakesASleepingLoopThatRunsItBetweenEvents) {
+  asio::io_context loop(1);
+  auto guard = asio::make_work_guard(loop);
+  std::atomic<bool> quit{false};
+  CountedWork work(loop, quit, 5);
+  std::thread other([&] {
+    std::this_thread::sleep_for(20ms);  // the loop is asleep by then (or soon: either works)
+    work.make_due();
+  });
+  const PollCounts counts = run_polling(loop, BusyPoll{0ns, nullptr, &work, &quit});
+  other.join();
+  EXPECT_EQ(work.ran(), 5);
+  EXPECT_EQ(counts.slices, 5u);
+  EXPECT_EQ(work.handlers_run_, 4);  // the last slice's handler: after the loop ended
+}
+
+// Idle work that cannot run now (another thread holds it) does not keep the loop spinning: the
+// loop sleeps until its next event.
+class BlockedWork final : public IdleWork {
+ public:
+  void make_due() { set_due(); }
+  bool run_slice() override {
+    ++tries;
+    return false;
+  }
+  int tries = 0;
+};
+
+TEST(IdleWork, WorkThatCannotRunLetsTheLoopSleep) {
+  asio::io_context loop(1);
+  auto guard = asio::make_work_guard(loop);
+  std::atomic<bool> quit{false};
+  BlockedWork work;
+  work.make_due();
+  asio::steady_timer timer(loop, 20ms);
+  timer.async_wait([&](boost::system::error_code) {
+    quit = true;
+    loop.stop();
+  });
+  const PollCounts counts = run_polling(loop, BusyPoll{0ns, nullptr, &work, &quit});
+  EXPECT_LE(work.tries, 2);  // before its sleep, and once the timer woke it
+  EXPECT_EQ(counts.slices, 0u);
+}
+
+// Attached idle work that never comes due leaves every event to the loop, and the loop's own
+// stop (with `quit`) ends it.
+TEST(IdleWork, WorkNotDueChangesNothing) {
+  std::atomic<bool> quit{false};
+  BlockedWork work;
+  runs_everything(BusyPoll{0ns, nullptr, &work, &quit}, &quit);
+  runs_everything(BusyPoll{200us, nullptr, &work, &quit}, &quit);
+  EXPECT_EQ(work.tries, 0);
 }
 
 }  // namespace

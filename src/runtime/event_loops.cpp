@@ -25,6 +25,7 @@ int EventLoops::current_index() {
 }
 
 void EventLoops::run() {
+  poll_.quit = &quit_;
   for (int i = 1; i < size(); ++i) {
     threads_.emplace_back([this, i] {
       t_loop_index = i;
@@ -39,6 +40,7 @@ void EventLoops::run() {
 }
 
 void EventLoops::stop() {
+  quit_.store(true, std::memory_order_release);
   for (auto& g : guards_) g->reset();
   for (auto& l : loops_) l->stop();
 }

@@ -3,6 +3,7 @@
 // no locks; cross-loop work is posted.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -37,6 +38,7 @@ class EventLoops {
   std::vector<std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>>> guards_;
   std::vector<std::thread> threads_;
   BusyPoll poll_;
+  std::atomic<bool> quit_{false};
 };
 
 }  // namespace accord

@@ -216,20 +216,25 @@ void Ledger::fail(const Error& error) {
   clear_due();  // the writer thread retries
   depth_.store(pending_.size(), std::memory_order_relaxed);
   need_cpu_in(options_.retry_ms);
+  wake_writer_.notify_one();  // when a loop failed: the writer waits for the loops
 }
 
-bool Ledger::wait_for_loops(std::unique_lock<std::mutex>& lock) {
+Ledger::Loops Ledger::wait_for_loops(std::unique_lock<std::mutex>& lock) {
   const auto start = std::chrono::steady_clock::now();
   const std::chrono::microseconds interval(options_.flush_interval_ms * 1000);
   auto full = [&] { return stopping_ || pending_.size() >= options_.max_batch; };
   // The first half gathers records; from then on idle event loops commit them.
-  if (wake_writer_.wait_until(lock, start + interval / 2, full)) return true;
-  const uint64_t seen = batches_done_;
+  if (wake_writer_.wait_until(lock, start + interval / 2, full)) return Loops::kWritersTurn;
+  const uint64_t done = batches_done_;
+  const uint64_t failed = stats_.failed_commits;
   lock.unlock();  // set_due() posts to the loops: never under the lock append() takes
   set_due();
   lock.lock();
-  wake_writer_.wait_until(lock, start + interval, [&] { return full() || batches_done_ != seen; });
-  return batches_done_ == seen;
+  wake_writer_.wait_until(lock, start + interval, [&] {
+    return full() || batches_done_ != done || stats_.failed_commits != failed;
+  });
+  if (stats_.failed_commits != failed) return Loops::kFailed;
+  return batches_done_ != done ? Loops::kCommitted : Loops::kWritersTurn;
 }
 
 Ledger::Step Ledger::take_turn(WriterShare& share) {
@@ -270,8 +275,12 @@ void Ledger::run() {
       continue;
     }
     if (!stopping_ && options_.durability == Durability::kBatch &&
-        pending_.size() < options_.max_batch && !wait_for_loops(lock)) {
-      continue;  // the loops committed the batch
+        pending_.size() < options_.max_batch) {
+      const Loops loops = wait_for_loops(lock);
+      if (loops == Loops::kCommitted) continue;
+      if (loops == Loops::kFailed) {  // the writer retries, as after its own failure
+        wake_writer_.wait_for(lock, std::chrono::milliseconds(options_.retry_ms));
+      }
     }
     lock.unlock();
     const Step last = take_turn(share);

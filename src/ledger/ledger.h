@@ -46,6 +46,8 @@ struct LedgerStats {
   bool healthy = true;
 };
 
+// The event loops that run a Ledger's slices (BusyPoll::idle_work) must have stopped before it
+// is destroyed.
 class Ledger final : public IdleWork {
  public:
   Ledger(std::unique_ptr<LedgerStore> store, LedgerOptions options);
@@ -87,8 +89,10 @@ class Ledger final : public IdleWork {
   // head of the queue.
   void fail(const Error& error);
   // Batch mode: waits out the flush interval, letting idle loops commit from its middle on
-  // (mu_ held). False when they committed the batch; true when it is the writer's turn.
-  bool wait_for_loops(std::unique_lock<std::mutex>& lock);
+  // (mu_ held): until they committed the batch, failed, or the interval ended (the writer's
+  // turn: the loops left some, or none was idle).
+  enum class Loops { kCommitted, kFailed, kWritersTurn };
+  Loops wait_for_loops(std::unique_lock<std::mutex>& lock);
   // The writer thread's turn: finishes the batch in progress, or commits the queue.
   Step take_turn(WriterShare& share);
   // needs_cpu_at_ = `ms` milliseconds from now.

@@ -46,10 +46,15 @@ PollCounts run_polling(asio::io_context& loop, const BusyPoll& poll) {
     if (loop.stopped()) {
       if (poll.quit == nullptr || poll.quit->load(std::memory_order_acquire)) break;
       loop.restart();  // stopped to turn to idle work
+      // A stop for good between the check above and restart() was undone by it: quit says so.
+      // (stop() sets quit first; stop() and restart() both take the loop's lock.)
+      if (poll.quit->load(std::memory_order_acquire)) break;
     }
     const bool due = work != nullptr && work->due();
     if (!due && !polls) {
-      loop.run();  // until stopped: for good, or for idle work
+      // Until stopped: for good, or for idle work. (Out of work it would return at once, again
+      // and again; EventLoops holds a work guard until it sets quit.)
+      loop.run();
       continue;
     }
     if (loop.poll() > 0) continue;  // handlers ran: more may be ready

@@ -209,6 +209,7 @@ TEST(IdleWork, WorkNotDueChangesNothing) {
   std::atomic<bool> quit{false};
   BlockedWork work;
   runs_everything(BusyPoll{0ns, nullptr, &work, &quit}, &quit);
+  quit = false;
   runs_everything(BusyPoll{200us, nullptr, &work, &quit}, &quit);
   EXPECT_EQ(work.tries, 0);
 }

@@ -118,12 +118,12 @@ bool Ledger::run_slice() {
 
 Ledger::Step Ledger::step(size_t rows) {
   if (inserted_ == batch_.size()) {
-    // No batch in progress: the whole queue becomes one (a swap: no record is moved).
-    batch_.clear();
+    // No batch in progress (batch_ is empty): the whole queue becomes one (a swap: no record
+    // is moved).
     std::lock_guard lock(mu_);
     if (pending_.empty()) {
       clear_due();
-      if (!committing_) needs_cpu_at_.store(kNoYield, std::memory_order_relaxed);
+      needs_cpu_at_.store(kNoYield, std::memory_order_relaxed);
       return Step::kIdle;
     }
     batch_.swap(pending_);
@@ -245,16 +245,16 @@ Ledger::Step Ledger::take_turn(WriterShare& share) {
                      options_.max_batch);
   }
   needs_cpu_at_.store(0, std::memory_order_relaxed);  // no polling loop may starve the commit
-  const bool resumed = inserted_ < batch_.size();
-  Step step_done = Step::kMore;
-  while ((step_done = step(SIZE_MAX)) == Step::kMore) {
-  }
-  // A batch the loops left: the records queued since go too, their interval having run.
-  if (resumed && step_done == Step::kDone) {
-    while ((step_done = step(SIZE_MAX)) == Step::kMore) {
+  auto whole_batch = [this] {
+    Step s = Step::kMore;
+    while ((s = step(SIZE_MAX)) == Step::kMore) {
     }
-  }
-  return step_done;
+    return s;
+  };
+  const bool resumed = inserted_ < batch_.size();
+  const Step s = whole_batch();
+  // A batch the loops left: the records queued since go too, their interval having run.
+  return resumed && s == Step::kDone ? whole_batch() : s;
 }
 
 void Ledger::run() {

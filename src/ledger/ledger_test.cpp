@@ -234,26 +234,34 @@ void expect_once_in_order(const FlakyStore& store, int n) {
   for (int i = 0; i < n; ++i) EXPECT_EQ(store.seen[static_cast<size_t>(i)], i + 1);
 }
 
-TEST(Ledger, AFailingStoreLosesNothingAndRecovers) {
-  auto flaky = std::make_unique<FlakyStore>(3);
-  FlakyStore* store = flaky.get();
+// A ledger over a FlakyStore, with records 1..`records` queued.
+struct FlakyLedger {
+  FlakyLedger(std::unique_ptr<FlakyStore> flaky, LedgerOptions options, int records)
+      : store(flaky.get()), ledger(std::move(flaky), options) {
+    for (int i = 1; i <= records; ++i) ledger.append(record(i));
+  }
+  FlakyStore* store;
+  Ledger ledger;
+};
+
+// Flushes every `flush_ms`, retries a failed commit after 5 ms.
+LedgerOptions quick_retries(int64_t flush_ms) {
   LedgerOptions options;
+  options.flush_interval_ms = flush_ms;
   options.retry_ms = 5;
-  options.flush_interval_ms = 1;
-  Ledger ledger(std::move(flaky), options);
-  for (int i = 1; i <= 50; ++i) ledger.append(record(i));
-  ASSERT_TRUE(ledger.flush(10'000));
-  EXPECT_TRUE(ledger.healthy());
-  EXPECT_EQ(ledger.stats().failed_commits, 3u);
-  expect_once_in_order(*store, 50);
+  return options;
+}
+
+TEST(Ledger, AFailingStoreLosesNothingAndRecovers) {
+  FlakyLedger f(std::make_unique<FlakyStore>(3), quick_retries(1), 50);
+  ASSERT_TRUE(f.ledger.flush(10'000));
+  EXPECT_TRUE(f.ledger.healthy());
+  EXPECT_EQ(f.ledger.stats().failed_commits, 3u);
+  expect_once_in_order(*f.store, 50);
 }
 
 TEST(Ledger, UnhealthyWhileTheStoreFails) {
-  auto flaky = std::make_unique<FlakyStore>(1'000'000);
-  LedgerOptions options;
-  options.retry_ms = 5;
-  options.flush_interval_ms = 1;
-  auto ledger = std::make_unique<Ledger>(std::move(flaky), options);
+  auto ledger = std::make_unique<Ledger>(std::make_unique<FlakyStore>(1'000'000), quick_retries(1));
   ledger->append(record(1));
   EXPECT_FALSE(ledger->flush(200));
   EXPECT_FALSE(ledger->healthy());
@@ -296,13 +304,8 @@ TEST(Ledger, IdleLoopsCommitTheBatchInSlices) {
 // A slice whose commit fails puts the batch back at the head of the queue; the writer thread
 // retries it, and every record is committed once, in order.
 TEST(Ledger, ASliceThatFailsLeavesTheBatchToTheWriter) {
-  auto flaky = std::make_unique<FlakyStore>(1);
-  FlakyStore* store = flaky.get();
-  LedgerOptions options;
-  options.flush_interval_ms = 2000;
-  options.retry_ms = 5;
-  Ledger ledger(std::move(flaky), options);
-  for (int i = 1; i <= 40; ++i) ledger.append(record(i));
+  FlakyLedger f(std::make_unique<FlakyStore>(1), quick_retries(2000), 40);
+  Ledger& ledger = f.ledger;
   ASSERT_TRUE(wait_until_due(ledger));
   while (ledger.due()) ASSERT_TRUE(ledger.run_slice());
   EXPECT_EQ(ledger.stats().failed_commits, 1u);
@@ -310,7 +313,7 @@ TEST(Ledger, ASliceThatFailsLeavesTheBatchToTheWriter) {
   EXPECT_EQ(ledger.stats().queue_depth, 40u);
   ASSERT_TRUE(ledger.flush(30'000));
   EXPECT_TRUE(ledger.healthy());
-  expect_once_in_order(*store, 40);
+  expect_once_in_order(*f.store, 40);
 }
 
 // A batch of several transactions (max_batch rows each) whose second commit fails: the first
@@ -318,17 +321,12 @@ TEST(Ledger, ASliceThatFailsLeavesTheBatchToTheWriter) {
 // once, in order (a first transaction committed again would show twice in `seen`). The writer
 // wakes at the 16th record, by when the test has usually queued all 40: one batch.
 TEST(Ledger, ACommitFailingAfterAnEarlierOneOfItsBatchKeepsThatOne) {
-  auto flaky = std::make_unique<FlakyStore>(1, 1);
-  FlakyStore* store = flaky.get();
-  LedgerOptions options;
-  options.flush_interval_ms = 1;
+  LedgerOptions options = quick_retries(1);
   options.max_batch = 16;
-  options.retry_ms = 5;
-  Ledger ledger(std::move(flaky), options);
-  for (int i = 1; i <= 40; ++i) ledger.append(record(i));
-  ASSERT_TRUE(ledger.flush(30'000));
-  EXPECT_EQ(ledger.stats().failed_commits, 1u);
-  expect_once_in_order(*store, 40);
+  FlakyLedger f(std::make_unique<FlakyStore>(1, 1), options, 40);
+  ASSERT_TRUE(f.ledger.flush(30'000));
+  EXPECT_EQ(f.ledger.stats().failed_commits, 1u);
+  expect_once_in_order(*f.store, 40);
 }
 
 // SQLite's own checkpoint is off (it would run inside whichever COMMIT crossed its threshold,

@@ -129,13 +129,18 @@ TEST(BusyPoll, AStopFromAnotherThreadEndsAPollingLoop) {
   EXPECT_TRUE(loop.stopped());
 }
 
+// Idle work a test makes due.
+class TestWork : public IdleWork {
+ public:
+  void make_due() { set_due(); }
+};
+
 // Idle work that wants `slices` slices, each checking that the loop ran every ready handler
 // before it (the one the slice before posted, too); its last one ends the loop for good.
-class CountedWork final : public IdleWork {
+class CountedWork final : public TestWork {
  public:
   CountedWork(asio::io_context& loop, std::atomic<bool>& quit, int slices)
       : loop_(loop), quit_(quit), slices_(slices) {}
-  void make_due() { set_due(); }
   bool run_slice() override {
     EXPECT_EQ(handlers_run_, ran_) << "a slice ran before a ready handler";
     ++ran_;
@@ -177,9 +182,8 @@ TEST(IdleWork, ComingDueWakesASleepingLoopThatRunsItBetweenEvents) {
 
 // Idle work that cannot run now (another thread holds it) does not keep the loop spinning: the
 // loop sleeps until its next event.
-class BlockedWork final : public IdleWork {
+class BlockedWork final : public TestWork {
  public:
-  void make_due() { set_due(); }
   bool run_slice() override {
     ++tries;
     return false;

@@ -183,7 +183,8 @@ struct ServerConfig {
   int64_t max_connections = 10'000;
   int64_t max_connections_per_ip = 1'024;
   int64_t drain_grace_ms = 30'000;
-  int64_t busy_poll_us = 0;  // an idle event loop polls this long before it sleeps (busy_poll.h)
+  // The longest an idle event loop polls before it sleeps; how long it does adapts (busy_poll.h).
+  int64_t busy_poll_us = 200;
 };
 
 struct Agreement {

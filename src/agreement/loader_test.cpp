@@ -288,13 +288,17 @@ TEST(Loader, LedgerDurability) {
 }
 
 TEST(Loader, BusyPolling) {
-  const LoadResult off = load_agreement(kMinimal, "a.yaml");
-  ASSERT_TRUE(off.ok());
-  EXPECT_EQ(off.agreement->server.busy_poll_us, 0);  // off unless asked for
+  const LoadResult unset = load_agreement(kMinimal, "a.yaml");
+  ASSERT_TRUE(unset.ok());
+  EXPECT_EQ(unset.agreement->server.busy_poll_us, 200);  // on, adaptive, up to 200 µs
   const LoadResult on =
       load_agreement(std::string(kMinimal) + "server: { busy_poll_us: 50 }\n", "a.yaml");
   ASSERT_TRUE(on.ok()) << ::testing::PrintToString(on.messages());
   EXPECT_EQ(on.agreement->server.busy_poll_us, 50);
+  const LoadResult off =
+      load_agreement(std::string(kMinimal) + "server: { busy_poll_us: 0 }\n", "a.yaml");
+  ASSERT_TRUE(off.ok()) << ::testing::PrintToString(off.messages());
+  EXPECT_EQ(off.agreement->server.busy_poll_us, 0);
   EXPECT_THAT(errors_of(std::string(kMinimal) + "server: { busy_poll_us: -1 }\n"),
               ElementsAre("a.yaml:10:25: server.busy_poll_us: must be between 0 (off) and 10000"));
   EXPECT_THAT(errors_of(std::string(kMinimal) + "server: { busy_poll_us: 20000 }\n"),

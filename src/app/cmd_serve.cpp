@@ -56,6 +56,7 @@ int run_serve(const ServeOptions& options) {
                ledger && ledger->durability() == Durability::kBatch ? ledger.get() : nullptr});
   Gateway gateway(store, clients, clock, ledger.get());
   GatewayMetrics metrics(store, ledger.get());
+  metrics.set_event_loops(&loops);
   gateway.set_metrics(&metrics);
   const std::string access_log_to =
       options.access_log.empty() ? agreement.server.access_log : options.access_log;

@@ -192,7 +192,16 @@ GatewayMetrics::GatewayMetrics(const AgreementStore& store, const Ledger* ledger
       ledger_healthy_(prometheus::BuildGauge()
                           .Name("accord_ledger_healthy")
                           .Help("1 while the ledger can be written; 0: new requests get 503")
-                          .Register(*registry_)) {
+                          .Register(*registry_)),
+      loop_work_seconds_(prometheus::BuildCounter()
+                             .Name("accord_event_loop_work_seconds_total")
+                             .Help("CPU time of the event loop on work, not counting its busy "
+                                   "polling (which the process's CPU time includes)")
+                             .Register(*registry_)),
+      loop_poll_seconds_(prometheus::BuildCounter()
+                             .Name("accord_event_loop_poll_seconds_total")
+                             .Help("CPU time of the event loop spent busy polling for events")
+                             .Register(*registry_)) {
   table_for(store_.current()->agreement);
 }
 
@@ -364,6 +373,16 @@ void GatewayMetrics::refresh_gauges() {
     budget_limit_.Add(labels).Set(static_cast<double>(budget->limit()) / 1e6);
     budget_spent_.Add(labels).Set(static_cast<double>(budget->spent(now) + budget->held(now)) /
                                   1e6);
+  }
+  if (loops_ != nullptr) {
+    for (int i = 0; i < loops_->size(); ++i) {
+      const LoopTimes& t = loops_->times(i);
+      const std::string loop = std::to_string(i);
+      mirror(loop_work_seconds_.Add({{"loop", loop}}), "loop work ns " + loop,
+             t.work_ns.load(std::memory_order_relaxed), 1e-9);
+      mirror(loop_poll_seconds_.Add({{"loop", loop}}), "loop poll ns " + loop,
+             t.poll_ns.load(std::memory_order_relaxed), 1e-9);
+    }
   }
   if (ledger_ != nullptr) {
     const LedgerStats st = ledger_->stats();

@@ -25,6 +25,7 @@
 #include "gateway/agreement_store.h"
 #include "gateway/request_context.h"
 #include "ledger/ledger.h"
+#include "runtime/event_loops.h"
 
 namespace accord {
 
@@ -98,6 +99,10 @@ class GatewayMetrics final : public CompletionObserver {
 
   prometheus::Registry& registry() { return *registry_; }
 
+  // The event loops whose CPU time on work and on busy polling the metrics show; before the
+  // first scrape.
+  void set_event_loops(const EventLoops* loops) { loops_ = loops; }
+
   static constexpr const char* kClassNames[4] = {"reserved", "shared", "preemptible", "none"};
 
  private:
@@ -136,6 +141,9 @@ class GatewayMetrics final : public CompletionObserver {
   prometheus::Family<prometheus::Counter>& ledger_records_;
   prometheus::Family<prometheus::Counter>& ledger_failed_commits_;
   prometheus::Family<prometheus::Gauge>& ledger_healthy_;
+  prometheus::Family<prometheus::Counter>& loop_work_seconds_;
+  prometheus::Family<prometheus::Counter>& loop_poll_seconds_;
+  const EventLoops* loops_ = nullptr;
 
   // The table of the most recent agreement seen. Tables (and the agreements they hold, so an
   // address is never reused) are kept for the process's life — one per reload, a few pointers

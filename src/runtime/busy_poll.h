@@ -2,8 +2,9 @@
 // next one for a while before it sleeps in epoll_wait. A loop that sleeps pays a wake-up for the
 // next event, and in a virtual machine a sleeping vCPU is halted and woken by the host, which
 // takes tens of microseconds per event at low load (HAProxy's `busy-polling` answers the same
-// problem). Polling keeps the core awake at the price of the CPU it burns while it waits, so it
-// is off by default.
+// problem). Polling keeps the core awake at the price of the CPU it burns while it waits, so how
+// long a loop polls adapts (PollGovernor, poll_governor.h): it polls through the short gaps of
+// the requests it serves, not through long gaps, and not while it is at least half busy.
 //
 // Idle work (IdleWork): work that wants only the time the loops leave (the batch ledger's
 // commits) runs on the loops themselves, in slices of tens of microseconds between events. A
@@ -55,7 +56,7 @@ class IdleWork {
 };
 
 struct BusyPoll {
-  std::chrono::nanoseconds spin{0};  // 0: no polling
+  std::chrono::nanoseconds spin{0};  // the longest poll (PollGovernor); 0: no polling
   // Steady-clock nanoseconds (busy_poll_now()); null: nothing to give way to.
   const std::atomic<int64_t>* yield_at = nullptr;
   IdleWork* idle_work = nullptr;  // null: none (and with no spin: plain io_context::run())
@@ -81,9 +82,17 @@ struct PollCounts {
   uint64_t slices = 0;  // idle work
 };
 
+// A polling loop's CPU time, on work and on polling, for metrics (the process's CPU time counts
+// both): updated every PollGovernor period, from any thread's point of view a relaxed read.
+struct LoopTimes {
+  std::atomic<int64_t> work_ns{0};
+  std::atomic<int64_t> poll_ns{0};
+};
+
 // Runs `loop` until it is stopped (for good: `poll.quit`), as io_context::run() does, running
-// idle work when it is due and no event is ready, and polling for up to `poll.spin` after each
-// burst of events before it sleeps.
-PollCounts run_polling(asio::io_context& loop, const BusyPoll& poll);
+// idle work when it is due and no event is ready, and polling for up to `poll.spin` (as a
+// PollGovernor decides) after each burst of events before it sleeps.
+// `times`, if given, gets the loop's CPU time while it polls (not with polling off).
+PollCounts run_polling(asio::io_context& loop, const BusyPoll& poll, LoopTimes* times = nullptr);
 
 }  // namespace accord

@@ -82,7 +82,7 @@ TEST(BusyPoll, GivingWayToDueWorkStillRunsEveryEvent) {
 // A timer every millisecond, 30 times, then a stop: a loop that polls for a second never sleeps
 // between them; one whose idle-time work is due sleeps in every gap; one that does not poll runs
 // them all through io_context::run() and counts nothing.
-PollCounts tick_thirty_times(const BusyPoll& poll) {
+PollCounts tick_thirty_times(const BusyPoll& poll, LoopTimes* times = nullptr) {
   asio::io_context loop(1);
   auto guard = asio::make_work_guard(loop);
   asio::steady_timer timer(loop);
@@ -99,16 +99,20 @@ PollCounts tick_thirty_times(const BusyPoll& poll) {
     });
   };
   tick();
-  const PollCounts counts = run_polling(loop, poll);
+  const PollCounts counts = run_polling(loop, poll, times);
   EXPECT_EQ(ticks, 30);
   return counts;
 }
 
 TEST(BusyPoll, PollsThroughShortGapsAndSleepsOnceWorkOnItsIdleTimeIsDue) {
   const std::atomic<int64_t> not_due{kNoYield};
-  const PollCounts polling = tick_thirty_times(BusyPoll{1s, &not_due});
+  LoopTimes times;
+  const PollCounts polling = tick_thirty_times(BusyPoll{1s, &not_due}, &times);
   EXPECT_EQ(polling.sleeps, 0u);
   EXPECT_GT(polling.polls, 0u);
+  // 30 ms of it, nearly all polling: its times are published every 10 ms.
+  EXPECT_GT(times.poll_ns.load(), 10'000'000);
+  EXPECT_GT(times.poll_ns.load(), times.work_ns.load());
   const std::atomic<int64_t> due{0};
   const PollCounts giving_way = tick_thirty_times(BusyPoll{1s, &due});
   EXPECT_GE(giving_way.sleeps, 29u);  // every gap between ticks

@@ -10,6 +10,7 @@ EventLoops::EventLoops(int count) {
     loops_.push_back(std::make_unique<asio::io_context>(1));
     guards_.push_back(std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(
         loops_.back()->get_executor()));
+    times_.push_back(std::make_unique<LoopTimes>());
   }
 }
 
@@ -29,11 +30,11 @@ void EventLoops::run() {
   for (int i = 1; i < size(); ++i) {
     threads_.emplace_back([this, i] {
       t_loop_index = i;
-      run_polling(*loops_[static_cast<size_t>(i)], poll_);
+      run_polling(*loops_[static_cast<size_t>(i)], poll_, times_[static_cast<size_t>(i)].get());
     });
   }
   t_loop_index = 0;
-  run_polling(*loops_[0], poll_);
+  run_polling(*loops_[0], poll_, times_[0].get());
   for (auto& t : threads_) t.join();
   threads_.clear();
   t_loop_index = -1;

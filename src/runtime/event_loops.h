@@ -28,6 +28,8 @@ class EventLoops {
 
   // How the loops wait for events (busy_poll.h); before run().
   void set_busy_poll(const BusyPoll& poll) { poll_ = poll; }
+  // Loop i's CPU time on work and on polling, while it polls (busy_poll.h). Any thread.
+  const LoopTimes& times(int i) const { return *times_[static_cast<size_t>(i)]; }
   // Runs loops 1..n-1 on new threads and loop 0 on the caller; returns when all have stopped.
   void run();
   // Any thread: makes run() return once the loops stop.
@@ -37,6 +39,7 @@ class EventLoops {
   std::vector<std::unique_ptr<asio::io_context>> loops_;
   std::vector<std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>>> guards_;
   std::vector<std::thread> threads_;
+  std::vector<std::unique_ptr<LoopTimes>> times_;
   BusyPoll poll_;
   std::atomic<bool> quit_{false};
 };

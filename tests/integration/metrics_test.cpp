@@ -136,6 +136,11 @@ TEST(MetricsEndToEnd, CountsTheMixExactlyAndPassesPromtool) {
   EXPECT_GT(sample(t, R"(accord_pool_slots{pool="p"})"), 0);
   EXPECT_EQ(sample(t, R"(accord_pool_queue_depth{class="reserved",pool="p"})"), 0);
   EXPECT_EQ(sample(t, "accord_ledger_healthy"), 1);
+  // Each loop's CPU time on work and on busy polling (the process's CPU time counts both).
+  for (const std::string loop : {"0", "1"}) {
+    EXPECT_GE(sample(t, "accord_event_loop_work_seconds_total{loop=\"" + loop + "\"}"), 0);
+    EXPECT_GE(sample(t, "accord_event_loop_poll_seconds_total{loop=\"" + loop + "\"}"), 0);
+  }
   // No label value from client input: the unknown key and the body's text appear nowhere.
   EXPECT_EQ(t.find("sk-nobody"), std::string::npos);
   EXPECT_EQ(t.find("Hello there"), std::string::npos);
@@ -145,6 +150,15 @@ TEST(MetricsEndToEnd, CountsTheMixExactlyAndPassesPromtool) {
   int status = 0;
   const std::string out = run_stdout("promtool check metrics < " + file + " 2>&1", &status);
   EXPECT_EQ(status, 0) << out;
+
+  // A loop publishes its times every 10 ms of its idle spells: the work shows soon.
+  const auto work_give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  double work = 0;
+  while (work <= 0 && std::chrono::steady_clock::now() < work_give_up) {
+    work = total(http(s.port, "GET", "/metrics", "", bearer(kCloudKey)).body,
+                 "accord_event_loop_work_seconds_total");
+  }
+  EXPECT_GT(work, 0);
 
   // The access log: one JSON line per request, written out within its flush interval.
   s.process->signal(SIGTERM);

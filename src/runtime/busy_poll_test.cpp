@@ -121,6 +121,18 @@ TEST(BusyPoll, PollsThroughShortGapsAndSleepsOnceWorkOnItsIdleTimeIsDue) {
   EXPECT_EQ(off.polls, 0u);
 }
 
+// Gaps of 1 ms against a longest poll of 200 µs: the polls do not pay, so the window halves
+// down to nothing (200, 100, 50, 25 and 12.5 µs: under 0.4 ms of polling in all), where a
+// fixed window would poll 200 µs in each of the 30 gaps (6 ms).
+TEST(BusyPoll, PollsThatDoNotPayStop) {
+  const std::atomic<int64_t> not_due{kNoYield};
+  LoopTimes times;
+  const PollCounts counts = tick_thirty_times(BusyPoll{200us, &not_due}, &times);
+  EXPECT_GT(counts.sleeps, 0u);
+  EXPECT_GT(times.poll_ns.load(), 0);
+  EXPECT_LT(times.poll_ns.load(), 3'000'000);  // room for a preemption while it polled
+}
+
 TEST(BusyPoll, AStopFromAnotherThreadEndsAPollingLoop) {
   asio::io_context loop(1);
   auto guard = asio::make_work_guard(loop);

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "runtime/event_loops.h"
+
 namespace accord {
 namespace {
 
@@ -200,7 +202,7 @@ GatewayMetrics::GatewayMetrics(const AgreementStore& store, const Ledger* ledger
                              .Register(*registry_)),
       loop_poll_seconds_(prometheus::BuildCounter()
                              .Name("accord_event_loop_poll_seconds_total")
-                             .Help("CPU time of the event loop spent busy polling for events")
+                             .Help("Time the event loop spent busy polling for events")
                              .Register(*registry_)) {
   table_for(store_.current()->agreement);
 }
@@ -378,10 +380,15 @@ void GatewayMetrics::refresh_gauges() {
     for (int i = 0; i < loops_->size(); ++i) {
       const LoopTimes& t = loops_->times(i);
       const std::string loop = std::to_string(i);
-      mirror(loop_work_seconds_.Add({{"loop", loop}}), "loop work ns " + loop,
-             t.work_ns.load(std::memory_order_relaxed), 1e-9);
-      mirror(loop_poll_seconds_.Add({{"loop", loop}}), "loop poll ns " + loop,
-             t.poll_ns.load(std::memory_order_relaxed), 1e-9);
+      const int64_t poll = t.poll_ns();
+      const int64_t cpu = t.cpu_ns();
+      if (cpu == 0) continue;  // not running (yet, or any more)
+      // CPU time less polling's wall time can dip while the loop loses its core as it polls:
+      // the counter waits until work passes what it showed.
+      const std::string work_key = "loop work ns " + loop;
+      mirror(loop_work_seconds_.Add({{"loop", loop}}), work_key,
+             std::max(cpu - poll, mirrored_[work_key]), 1e-9);
+      mirror(loop_poll_seconds_.Add({{"loop", loop}}), "loop poll ns " + loop, poll, 1e-9);
     }
   }
   if (ledger_ != nullptr) {

@@ -25,9 +25,10 @@
 #include "gateway/agreement_store.h"
 #include "gateway/request_context.h"
 #include "ledger/ledger.h"
-#include "runtime/event_loops.h"
 
 namespace accord {
+
+class EventLoops;
 
 // Statuses with their own series; anything else counts as "other".
 inline constexpr std::array<int, 16> kStatusSlots{200, 400, 401, 403, 404, 405, 408, 413,

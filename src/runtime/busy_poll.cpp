@@ -1,5 +1,6 @@
 #include "runtime/busy_poll.h"
 
+#include <pthread.h>
 #include <time.h>
 
 #include <algorithm>
@@ -40,6 +41,24 @@ int64_t thread_cpu_ns() {
 
 }  // namespace
 
+int64_t LoopTimes::cpu_ns() const {
+  if (!running_.load(std::memory_order_acquire)) return 0;
+  timespec ts{};
+  if (clock_gettime(cpu_clock_.load(std::memory_order_relaxed), &ts) != 0) return 0;
+  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+void LoopTimes::start() {
+  clockid_t clock{};
+  if (pthread_getcpuclockid(pthread_self(), &clock) != 0) return;
+  cpu_clock_.store(clock, std::memory_order_relaxed);
+  running_.store(true, std::memory_order_release);
+}
+
+void LoopTimes::stop() {
+  running_.store(false, std::memory_order_release);
+}
+
 void IdleWork::attach(asio::io_context& loop) {
   std::lock_guard lock(mu_);
   loops_.push_back(&loop);
@@ -61,7 +80,19 @@ PollCounts run_polling(asio::io_context& loop, const BusyPoll& poll, LoopTimes* 
   IdleWork* const work = poll.idle_work;
   const bool polls = poll.spin.count() > 0;
   PollGovernor governor(poll.spin.count());
+  if (times != nullptr) times->start();
   if (work != nullptr) work->attach(loop);
+  // Sleeps until an event (running its handler), after polling up to `since`; returns how long
+  // it had no event to handle, from `start`: the handler's CPU time left out when `measure`.
+  auto sleep = [&](int64_t start, int64_t since, bool measure) {
+    ++counts.sleeps;
+    const int64_t cpu_before = measure ? thread_cpu_ns() : 0;
+    loop.run_one();
+    const int64_t woke = busy_poll_now();
+    const int64_t handler = measure ? thread_cpu_ns() - cpu_before : 0;
+    governor.slept(woke - since - handler);
+    return woke - start - handler;
+  };
   for (;;) {
     if (loop.stopped()) {
       if (poll.quit == nullptr || poll.quit->load(std::memory_order_acquire)) break;
@@ -78,38 +109,37 @@ PollCounts run_polling(asio::io_context& loop, const BusyPoll& poll, LoopTimes* 
       continue;
     }
     if (loop.poll() > 0) continue;  // handlers ran: more may be ready
+    const int64_t start = busy_poll_now();
     if (due) {
       if (work->run_slice()) {
         ++counts.slices;
         continue;
       }
-    } else {
-      // An idle spell: poll for the governor's window, then sleep until the next event.
-      const int64_t start = busy_poll_now();
-      if (governor.period_over(start)) {
-        governor.new_period(start, thread_cpu_ns());
-        if (times != nullptr) {
-          times->work_ns.fetch_add(governor.last_work_ns(), std::memory_order_relaxed);
-          times->poll_ns.fetch_add(governor.last_polled_ns(), std::memory_order_relaxed);
-        }
-      }
-      const Spin s = spin(loop, poll, governor.window(), start, counts);
-      governor.polled(s.polled_ns);
-      if (s.end == SpinEnd::kReady) {
-        governor.spell_ended(s.polled_ns);
-        continue;
-      }
       if (loop.stopped()) continue;
-      ++counts.sleeps;
-      loop.run_one();
-      if (s.end == SpinEnd::kRanOut) governor.spell_ended(busy_poll_now() - start);
+      sleep(start, start, false);  // another thread holds the work
+      continue;
+    }
+    // An idle spell: poll for the governor's window, then sleep until the next event.
+    if (governor.period_over(start)) {
+      governor.new_period(start, thread_cpu_ns());
+      if (governor.contended()) ++counts.contended_periods;
+    }
+    const int64_t window = governor.window();
+    if (window > 0) ++counts.polled_spells;
+    const Spin s = spin(loop, poll, window, start, counts);
+    governor.polled(s.polled_ns);
+    if (times != nullptr && s.polled_ns > 0) times->add_poll(s.polled_ns);
+    if (s.end == SpinEnd::kReady) {
+      governor.spell_ended(s.polled_ns);
       continue;
     }
     if (loop.stopped()) continue;
-    ++counts.sleeps;
-    loop.run_one();
+    const bool adapt = s.end == SpinEnd::kRanOut && governor.adapting();
+    const int64_t blocked = sleep(start, start + s.polled_ns, adapt);
+    if (adapt) governor.spell_ended(blocked);
   }
   if (work != nullptr) work->detach(loop);
+  if (times != nullptr) times->stop();
   return counts;
 }
 

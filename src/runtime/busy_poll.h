@@ -18,6 +18,8 @@
 // the core, and from then on an idle loop sleeps at once.
 #pragma once
 
+#include <time.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -77,22 +79,39 @@ inline int64_t busy_poll_now() {
 
 // How a polling loop spent its idle time.
 struct PollCounts {
-  uint64_t polls = 0;   // empty polls
-  uint64_t sleeps = 0;  // waits in epoll_wait, for the spin's end or to give way
-  uint64_t slices = 0;  // idle work
+  uint64_t polls = 0;              // empty polls
+  uint64_t polled_spells = 0;      // idle spells that polled at all (a window over 0)
+  uint64_t sleeps = 0;             // waits in epoll_wait, for the spin's end or to give way
+  uint64_t slices = 0;             // idle work
+  uint64_t contended_periods = 0;  // PollGovernor periods in which it lost its core
 };
 
-// A polling loop's CPU time, on work and on polling, for metrics (the process's CPU time counts
-// both): updated every PollGovernor period, from any thread's point of view a relaxed read.
-struct LoopTimes {
-  std::atomic<int64_t> work_ns{0};
-  std::atomic<int64_t> poll_ns{0};
+// A loop's time on work and on polling, for metrics (the process's CPU time counts both). The
+// loop's thread writes it; any thread reads it.
+class LoopTimes {
+ public:
+  // The loop's CPU time so far, polling included; 0 while no thread runs the loop.
+  int64_t cpu_ns() const;
+  // The time it spent polling so far (wall time, which is CPU time on a core of its own).
+  int64_t poll_ns() const { return poll_ns_.load(std::memory_order_relaxed); }
+
+  // For the loop's thread.
+  void start();  // names the calling thread as the loop's
+  void stop();
+  void add_poll(int64_t ns) {
+    poll_ns_.store(poll_ns_.load(std::memory_order_relaxed) + ns, std::memory_order_relaxed);
+  }
+
+ private:
+  std::atomic<bool> running_{false};
+  std::atomic<clockid_t> cpu_clock_{};
+  std::atomic<int64_t> poll_ns_{0};
 };
 
 // Runs `loop` until it is stopped (for good: `poll.quit`), as io_context::run() does, running
 // idle work when it is due and no event is ready, and polling for up to `poll.spin` (as a
 // PollGovernor decides) after each burst of events before it sleeps.
-// `times`, if given, gets the loop's CPU time while it polls (not with polling off).
+// `times`, if given, gets the loop's times.
 PollCounts run_polling(asio::io_context& loop, const BusyPoll& poll, LoopTimes* times = nullptr);
 
 }  // namespace accord

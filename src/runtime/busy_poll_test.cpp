@@ -108,11 +108,16 @@ TEST(BusyPoll, PollsThroughShortGapsAndSleepsOnceWorkOnItsIdleTimeIsDue) {
   const std::atomic<int64_t> not_due{kNoYield};
   LoopTimes times;
   const PollCounts polling = tick_thirty_times(BusyPoll{1s, &not_due}, &times);
-  EXPECT_EQ(polling.sleeps, 0u);
   EXPECT_GT(polling.polls, 0u);
-  // 30 ms of it, nearly all polling: its times are published every 10 ms.
-  EXPECT_GT(times.poll_ns.load(), 10'000'000);
-  EXPECT_GT(times.poll_ns.load(), times.work_ns.load());
+  EXPECT_GT(times.poll_ns(), 0);
+  EXPECT_EQ(times.cpu_ns(), 0);  // no thread runs the loop any more
+  // It polls through every gap, unless it lost its core (to other tests on a loaded machine)
+  // for a tenth of a period: then it stops polling for the next (PollGovernor).
+  EXPECT_GE(polling.polled_spells, 5u);  // before the first period ends
+  if (polling.contended_periods == 0) {
+    EXPECT_EQ(polling.sleeps, 0u);
+    EXPECT_EQ(polling.polled_spells, 30u);
+  }
   const std::atomic<int64_t> due{0};
   const PollCounts giving_way = tick_thirty_times(BusyPoll{1s, &due});
   EXPECT_GE(giving_way.sleeps, 29u);  // every gap between ticks
@@ -122,15 +127,16 @@ TEST(BusyPoll, PollsThroughShortGapsAndSleepsOnceWorkOnItsIdleTimeIsDue) {
 }
 
 // Gaps of 1 ms against a longest poll of 200 µs: the polls do not pay, so the window halves
-// down to nothing (200, 100, 50, 25 and 12.5 µs: under 0.4 ms of polling in all), where a
-// fixed window would poll 200 µs in each of the 30 gaps (6 ms).
+// down to nothing (200, 100, 50, 25 and 12.5 µs), where a fixed window would poll in each of
+// the 30 gaps.
 TEST(BusyPoll, PollsThatDoNotPayStop) {
   const std::atomic<int64_t> not_due{kNoYield};
   LoopTimes times;
   const PollCounts counts = tick_thirty_times(BusyPoll{200us, &not_due}, &times);
-  EXPECT_GT(counts.sleeps, 0u);
-  EXPECT_GT(times.poll_ns.load(), 0);
-  EXPECT_LT(times.poll_ns.load(), 3'000'000);  // room for a preemption while it polled
+  EXPECT_GE(counts.sleeps, 25u);
+  EXPECT_GE(counts.polled_spells, 5u);
+  // A late timer, or a loop that lost its core while it polled, can keep a window once.
+  EXPECT_LE(counts.polled_spells, 10u);
 }
 
 TEST(BusyPoll, AStopFromAnotherThreadEndsAPollingLoop) {

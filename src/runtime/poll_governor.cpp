@@ -18,17 +18,19 @@ void PollGovernor::spell_ended(int64_t blocked_ns) {
 
 void PollGovernor::new_period(int64_t now_ns, int64_t cpu_ns) {
   if (started_ && now_ns > period_start_) {
-    const int64_t busy_ns = std::max<int64_t>(0, cpu_ns - period_cpu_ - period_polled_);
-    busy_ = static_cast<double>(busy_ns) / static_cast<double>(now_ns - period_start_);
-    allowed_ = 2 * busy_ns < now_ns - period_start_;
-    last_work_ = busy_ns;
-    last_polled_ = period_polled_;
+    const int64_t wall_ns = now_ns - period_start_;
+    const int64_t cpu_used_ns = cpu_ns - period_cpu_;
+    const int64_t busy_ns = std::max<int64_t>(0, cpu_used_ns - period_polled_);
+    busy_ = static_cast<double>(busy_ns) / static_cast<double>(wall_ns);
+    contended_ = 10 * cpu_used_ns < 9 * (wall_ns - period_slept_);
+    allowed_ = 2 * busy_ns < wall_ns && !contended_;
   }
   started_ = true;
   period_start_ = now_ns;
   period_end_ = now_ns + kPeriodNs;
   period_cpu_ = cpu_ns;
   period_polled_ = 0;
+  period_slept_ = 0;
 }
 
 }  // namespace accord

@@ -49,11 +49,13 @@ TEST(PollGovernor, ALoopAtLeastHalfBusyDoesNotPoll) {
   ASSERT_TRUE(g.period_over(now));
   g.new_period(now, cpu);
   EXPECT_FALSE(g.period_over(now + PollGovernor::kPeriodNs - 1));
-  // A period of 10 ms with 6 ms of work: no polling in the next.
+  // A period of 10 ms with 6 ms of work, asleep the rest: no polling in the next.
   now += PollGovernor::kPeriodNs;
   cpu += 6 * kMs;
+  g.slept(4 * kMs);
   ASSERT_TRUE(g.period_over(now));
   g.new_period(now, cpu);
+  EXPECT_FALSE(g.contended());
   EXPECT_DOUBLE_EQ(g.busy(), 0.6);
   EXPECT_EQ(g.window(), 0);
   g.spell_ended(5 * kMs);  // spells while it does not poll leave the window alone
@@ -61,7 +63,39 @@ TEST(PollGovernor, ALoopAtLeastHalfBusyDoesNotPoll) {
   // 4 ms of work: it polls again, with the window it had.
   now += PollGovernor::kPeriodNs;
   cpu += 4 * kMs;
+  g.slept(6 * kMs);
   g.new_period(now, cpu);
+  EXPECT_EQ(g.window(), 200 * kUs);
+}
+
+TEST(PollGovernor, ALoopThatLostItsCoreDoesNotPoll) {
+  PollGovernor g(200 * kUs);
+  int64_t now = 0;
+  int64_t cpu = 0;
+  g.new_period(now, cpu);
+  // 3 ms of work, 2 ms asleep: 5 ms it was neither working nor asleep (other threads ran, or a
+  // CPU quota throttled it).
+  now += PollGovernor::kPeriodNs;
+  cpu += 3 * kMs;
+  g.slept(2 * kMs);
+  g.new_period(now, cpu);
+  EXPECT_TRUE(g.contended());
+  EXPECT_EQ(g.window(), 0);
+  // Polling loses its core too: 1 ms of work, 8 ms polling of which 6.5 on the CPU, 1 ms
+  // asleep.
+  now += PollGovernor::kPeriodNs;
+  cpu += 7'500'000;
+  g.polled(8 * kMs);
+  g.slept(1 * kMs);
+  g.new_period(now, cpu);
+  EXPECT_TRUE(g.contended());
+  EXPECT_EQ(g.window(), 0);
+  // It had its core again: it polls.
+  now += PollGovernor::kPeriodNs;
+  cpu += 3 * kMs;
+  g.slept(7 * kMs);
+  g.new_period(now, cpu);
+  EXPECT_FALSE(g.contended());
   EXPECT_EQ(g.window(), 200 * kUs);
 }
 

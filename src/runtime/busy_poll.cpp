@@ -33,19 +33,22 @@ Spin spin(asio::io_context& loop, const BusyPoll& poll, int64_t window_ns, int64
   return {SpinEnd::kRanOut, now - start};
 }
 
-int64_t thread_cpu_ns() {
+// A CPU-time clock's reading in nanoseconds; 0 if it cannot be read (its thread has ended).
+int64_t cpu_clock_ns(clockid_t clock) {
   timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  if (clock_gettime(clock, &ts) != 0) return 0;
   return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+int64_t thread_cpu_ns() {
+  return cpu_clock_ns(CLOCK_THREAD_CPUTIME_ID);
 }
 
 }  // namespace
 
 int64_t LoopTimes::cpu_ns() const {
   if (!running_.load(std::memory_order_acquire)) return 0;
-  timespec ts{};
-  if (clock_gettime(cpu_clock_.load(std::memory_order_relaxed), &ts) != 0) return 0;
-  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+  return cpu_clock_ns(cpu_clock_.load(std::memory_order_relaxed));
 }
 
 void LoopTimes::start() {

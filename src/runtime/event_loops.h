@@ -28,7 +28,7 @@ class EventLoops {
 
   // How the loops wait for events (busy_poll.h); before run().
   void set_busy_poll(const BusyPoll& poll) { poll_ = poll; }
-  // Loop i's CPU time on work and on polling, while it polls (busy_poll.h). Any thread.
+  // Loop i's CPU time and its time polling (busy_poll.h). Any thread.
   const LoopTimes& times(int i) const { return *times_[static_cast<size_t>(i)]; }
   // Runs loops 1..n-1 on new threads and loop 0 on the caller; returns when all have stopped.
   void run();

@@ -17,7 +17,7 @@ void PollGovernor::spell_ended(int64_t blocked_ns) {
 }
 
 void PollGovernor::new_period(int64_t now_ns, int64_t cpu_ns) {
-  if (started_ && now_ns > period_start_) {
+  if (period_end_ != 0 && now_ns > period_start_) {
     const int64_t wall_ns = now_ns - period_start_;
     const int64_t cpu_used_ns = cpu_ns - period_cpu_;
     const int64_t busy_ns = std::max<int64_t>(0, cpu_used_ns - period_polled_);
@@ -25,7 +25,6 @@ void PollGovernor::new_period(int64_t now_ns, int64_t cpu_ns) {
     contended_ = 10 * cpu_used_ns < 9 * (wall_ns - period_slept_);
     allowed_ = 2 * busy_ns < wall_ns && !contended_;
   }
-  started_ = true;
   period_start_ = now_ns;
   period_end_ = now_ns + kPeriodNs;
   period_cpu_ = cpu_ns;

@@ -60,9 +60,8 @@ class PollGovernor {
   bool allowed_ = true;
   double busy_ = 0;
   bool contended_ = false;
-  bool started_ = false;
   int64_t period_start_ = 0;
-  int64_t period_end_ = 0;
+  int64_t period_end_ = 0;  // 0: no period yet
   int64_t period_cpu_ = 0;
   int64_t period_polled_ = 0;
   int64_t period_slept_ = 0;

@@ -8,6 +8,25 @@ namespace {
 constexpr int64_t kUs = 1'000;
 constexpr int64_t kMs = 1'000'000;
 
+// A governor (longest poll 200 µs) driven through periods of 10 ms in virtual time.
+struct Periods {
+  explicit Periods(int64_t start_ns = 0) : now(start_ns) {}
+  void begin() { g.new_period(now, cpu); }
+  // Ends a period in which the loop used `cpu_ns` of CPU (its polling included), polled for
+  // `polled_ns` more and slept `slept_ns`.
+  void end(int64_t cpu_ns, int64_t slept_ns, int64_t polled_ns = 0) {
+    g.polled(polled_ns);
+    g.slept(slept_ns);
+    now += PollGovernor::kPeriodNs;
+    cpu += cpu_ns;
+    ASSERT_TRUE(g.period_over(now));
+    g.new_period(now, cpu);
+  }
+  PollGovernor g{200 * kUs};
+  int64_t now;
+  int64_t cpu = 0;
+};
+
 TEST(PollGovernor, StartsAtTheLongestAndKeepsItWhileThePollsPay) {
   PollGovernor g(200 * kUs);
   EXPECT_EQ(g.window(), 200 * kUs);
@@ -43,81 +62,53 @@ TEST(PollGovernor, GapsTheLongestWouldCoverGrowItBackFromTenMicroseconds) {
 }
 
 TEST(PollGovernor, ALoopAtLeastHalfBusyDoesNotPoll) {
-  PollGovernor g(200 * kUs);
-  int64_t now = 1'000 * kMs;
-  int64_t cpu = 0;
-  ASSERT_TRUE(g.period_over(now));
-  g.new_period(now, cpu);
-  EXPECT_FALSE(g.period_over(now + PollGovernor::kPeriodNs - 1));
+  Periods p(1'000 * kMs);
+  ASSERT_TRUE(p.g.period_over(p.now));
+  p.begin();
+  EXPECT_FALSE(p.g.period_over(p.now + PollGovernor::kPeriodNs - 1));
   // A period of 10 ms with 6 ms of work, asleep the rest: no polling in the next.
-  now += PollGovernor::kPeriodNs;
-  cpu += 6 * kMs;
-  g.slept(4 * kMs);
-  ASSERT_TRUE(g.period_over(now));
-  g.new_period(now, cpu);
-  EXPECT_FALSE(g.contended());
-  EXPECT_DOUBLE_EQ(g.busy(), 0.6);
-  EXPECT_EQ(g.window(), 0);
-  g.spell_ended(5 * kMs);  // spells while it does not poll leave the window alone
-  g.spell_ended(50 * kUs);
+  p.end(6 * kMs, 4 * kMs);
+  EXPECT_FALSE(p.g.contended());
+  EXPECT_DOUBLE_EQ(p.g.busy(), 0.6);
+  EXPECT_EQ(p.g.window(), 0);
+  p.g.spell_ended(5 * kMs);  // spells while it does not poll leave the window alone
+  p.g.spell_ended(50 * kUs);
   // 4 ms of work: it polls again, with the window it had.
-  now += PollGovernor::kPeriodNs;
-  cpu += 4 * kMs;
-  g.slept(6 * kMs);
-  g.new_period(now, cpu);
-  EXPECT_EQ(g.window(), 200 * kUs);
+  p.end(4 * kMs, 6 * kMs);
+  EXPECT_EQ(p.g.window(), 200 * kUs);
 }
 
 TEST(PollGovernor, ALoopThatLostItsCoreDoesNotPoll) {
-  PollGovernor g(200 * kUs);
-  int64_t now = 0;
-  int64_t cpu = 0;
-  g.new_period(now, cpu);
+  Periods p;
+  p.begin();
   // 3 ms of work, 2 ms asleep: 5 ms it was neither working nor asleep (other threads ran, or a
   // CPU quota throttled it).
-  now += PollGovernor::kPeriodNs;
-  cpu += 3 * kMs;
-  g.slept(2 * kMs);
-  g.new_period(now, cpu);
-  EXPECT_TRUE(g.contended());
-  EXPECT_EQ(g.window(), 0);
+  p.end(3 * kMs, 2 * kMs);
+  EXPECT_TRUE(p.g.contended());
+  EXPECT_EQ(p.g.window(), 0);
   // Polling loses its core too: 1 ms of work, 8 ms polling of which 6.5 on the CPU, 1 ms
   // asleep.
-  now += PollGovernor::kPeriodNs;
-  cpu += 7'500'000;
-  g.polled(8 * kMs);
-  g.slept(1 * kMs);
-  g.new_period(now, cpu);
-  EXPECT_TRUE(g.contended());
-  EXPECT_EQ(g.window(), 0);
+  p.end(7'500'000, 1 * kMs, 8 * kMs);
+  EXPECT_TRUE(p.g.contended());
+  EXPECT_EQ(p.g.window(), 0);
   // It had its core again: it polls.
-  now += PollGovernor::kPeriodNs;
-  cpu += 3 * kMs;
-  g.slept(7 * kMs);
-  g.new_period(now, cpu);
-  EXPECT_FALSE(g.contended());
-  EXPECT_EQ(g.window(), 200 * kUs);
+  p.end(3 * kMs, 7 * kMs);
+  EXPECT_FALSE(p.g.contended());
+  EXPECT_EQ(p.g.window(), 200 * kUs);
 }
 
 TEST(PollGovernor, PollingIsNotCountedAsWork) {
-  PollGovernor g(200 * kUs);
-  int64_t now = 0;
-  int64_t cpu = 0;
-  g.new_period(now, cpu);
-  // All 10 ms on the CPU, 7 of them polling: 3 ms of work.
-  g.polled(3 * kMs);
-  g.polled(4 * kMs);
-  now += PollGovernor::kPeriodNs;
-  cpu += 10 * kMs;
-  g.new_period(now, cpu);
-  EXPECT_DOUBLE_EQ(g.busy(), 0.3);
-  EXPECT_EQ(g.window(), 200 * kUs);
+  Periods p;
+  p.begin();
+  // All 10 ms on the CPU, 7 of them polling (two spells): 3 ms of work.
+  p.g.polled(3 * kMs);
+  p.end(10 * kMs, 0, 4 * kMs);
+  EXPECT_DOUBLE_EQ(p.g.busy(), 0.3);
+  EXPECT_EQ(p.g.window(), 200 * kUs);
   // The next period starts its count afresh: 10 ms of work, none of it polling.
-  now += PollGovernor::kPeriodNs;
-  cpu += 10 * kMs;
-  g.new_period(now, cpu);
-  EXPECT_DOUBLE_EQ(g.busy(), 1.0);
-  EXPECT_EQ(g.window(), 0);
+  p.end(10 * kMs, 0);
+  EXPECT_DOUBLE_EQ(p.g.busy(), 1.0);
+  EXPECT_EQ(p.g.window(), 0);
 }
 
 TEST(PollGovernor, ALongestOfZeroNeverPolls) {

@@ -102,6 +102,12 @@ struct UpstreamTimeouts {
   int64_t idle_ms = 60'000;
 };
 
+struct Slo {
+  std::optional<double> ttft_p99_ms;
+  std::optional<double> tpot_p99_ms;
+  std::optional<double> availability_percent;
+};
+
 struct Pool {
   std::string name;
   PoolEngine engine = PoolEngine::kBuiltin;
@@ -120,12 +126,10 @@ struct Pool {
   double output_weight = 3.0;
   int headroom_slots = 0;
   int64_t max_queue_ms = 30'000;
-};
-
-struct Slo {
-  std::optional<double> ttft_p99_ms;
-  std::optional<double> tpot_p99_ms;
-  std::optional<double> availability_percent;
+  // Latency targets of every request on the pool (availability unused here). What the pool runs
+  // at once is sized so that these and the reservations' targets hold; unset TPOT: 2 × the
+  // unloaded step time (builtin) or the no-load latency the adaptive limit measures (upstreams).
+  Slo slo;
 };
 
 struct Reservation {

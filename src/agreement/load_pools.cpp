@@ -74,7 +74,7 @@ void Loader::load_pool(Pool& p, const YAML::Node& node, const std::string& path)
   const Fields f(
       node, path, diag_,
       {"engine", "gpu", "gpus", "tp", "model_params_b", "max_batch", "upstreams", "timeouts",
-       "max_retries", "tokens_per_s", "output_weight", "headroom_slots", "max_queue_ms"});
+       "max_retries", "tokens_per_s", "output_weight", "headroom_slots", "max_queue_ms", "slo"});
   if (!f.ok()) return;
   const bool has_upstreams = f.has("upstreams");
   p.engine = has_upstreams ? PoolEngine::kUpstream : PoolEngine::kBuiltin;
@@ -126,6 +126,11 @@ void Loader::load_pool(Pool& p, const YAML::Node& node, const std::string& path)
   if (auto v = f.positive("output_weight")) p.output_weight = *v;
   if (auto v = f.non_negative_integer("headroom_slots")) p.headroom_slots = static_cast<int>(*v);
   if (auto v = f.non_negative_integer("max_queue_ms")) p.max_queue_ms = *v;
+  if (const YAML::Node slo = f.get("slo"); slo.IsDefined()) {
+    const Fields s(slo, f.path_of("slo"), diag_, {"ttft_p99_ms", "tpot_p99_ms"});
+    p.slo.ttft_p99_ms = s.positive("ttft_p99_ms");
+    p.slo.tpot_p99_ms = s.positive("tpot_p99_ms");
+  }
   if (p.engine == PoolEngine::kBuiltin) check_builtin_pool(p, f);
 }
 

@@ -7,6 +7,7 @@
 #include "http/openai_error.h"
 #include "policy/authenticate.h"
 #include "policy/entitle.h"
+#include "policy/request_terms.h"
 
 namespace accord {
 namespace {
@@ -248,37 +249,20 @@ bool Gateway::prepare(HttpExchange& exchange, RequestContext& ctx, HeaderLines& 
 
 bool Gateway::limit(RequestContext& ctx, HeaderLines& headers) {
   const Agreement& a = *ctx.snapshot->agreement;
-  const Model& model = a.models[ctx.model];
-  const Tier* tier = a.tier_of(ctx.party);
-  // The service tier served: priority where the party (or its tier) may, flex as asked.
-  const bool may_prioritise = a.parties[ctx.party].priority.value_or(tier && tier->priority);
-  if (ctx.body.service_tier == ServiceTier::kPriority && may_prioritise) {
-    ctx.service_tier = ServiceTier::kPriority;
-    ctx.billed = BilledTier::kPriority;
-  } else if (ctx.body.service_tier == ServiceTier::kFlex) {
-    ctx.service_tier = ServiceTier::kFlex;
-    ctx.billed = BilledTier::kFlex;
-  }
+  const ServedTier served = served_tier(a, ctx.party, ctx.body.service_tier);
+  if (served.service_tier != ServiceTier::kDefault) ctx.service_tier = served.service_tier;
+  ctx.billed = served.billed;
   // Estimates: the prompt as the engine will likely count it, the most output it may produce.
   const int64_t choices = ctx.kind == ApiKind::kEmbedding ? 1 : ctx.body.n;
   ctx.prompt_estimate = simulated_prompt_tokens(ctx.body);
-  if (ctx.kind == ApiKind::kEmbedding) {
-    ctx.max_output_tokens = 0;
-  } else if (ctx.body.max_tokens) {
-    ctx.max_output_tokens = *ctx.body.max_tokens;
-  } else if (model.max_output_tokens) {
-    ctx.max_output_tokens = *model.max_output_tokens;
-  } else {
-    ctx.max_output_tokens = std::max<int64_t>(1, model.context_window - ctx.prompt_estimate);
-  }
-  const int64_t upper_prompt = prompt_upper_bound(ctx.body);
-  LimitRequest request;
+  ctx.max_output_tokens =
+      ctx.kind == ApiKind::kEmbedding
+          ? 0
+          : max_output_tokens(a.models[ctx.model], ctx.body.max_tokens, ctx.prompt_estimate);
+  LimitRequest request =
+      limit_request(a, ctx.party, ctx.model, ctx.billed, prompt_upper_bound(ctx.body),
+                    ctx.max_output_tokens * choices);
   request.key_index = static_cast<size_t>(ctx.key - a.keys.data());
-  request.party = ctx.party;
-  request.model = ctx.model;
-  request.estimated_tokens = upper_prompt + ctx.max_output_tokens * choices;
-  request.max_cost_micro_usd = max_cost_micro_usd(price_terms(a, ctx.party, ctx.model, ctx.billed),
-                                                  upper_prompt, ctx.max_output_tokens * choices);
   request.now = ctx.checked_at;
   request.wall_now = ctx.wall_checked_at;
   auto lease = admit_limits(*ctx.snapshot->limits, request, &ctx.rate_headers);
@@ -292,25 +276,14 @@ bool Gateway::limit(RequestContext& ctx, HeaderLines& headers) {
 }
 
 void Gateway::submit(RequestContext& ctx, const asio::any_io_executor& executor) {
-  const Agreement& a = *ctx.snapshot->agreement;
-  const Pool& pool = a.pools[ctx.pool];
-  const Tier* tier = a.tier_of(ctx.party);
   const int64_t choices = ctx.kind == ApiKind::kEmbedding ? 1 : ctx.body.n;
   ctx.scheduler = ctx.snapshot->pools[ctx.pool]->scheduler;
   ctx.ticket = std::make_shared<GatewayTicket>(executor);
-  GatewayTicket& t = *ctx.ticket;
-  t.party = ctx.party;
-  t.model = ctx.model;
-  ctx.weighted_estimate = static_cast<double>(ctx.prompt_estimate) +
-                          pool.output_weight * static_cast<double>(ctx.max_output_tokens * choices);
-  t.weighted_estimate = ctx.weighted_estimate;
-  t.kv_tokens = (ctx.prompt_estimate + ctx.max_output_tokens) * choices;
-  t.slots = static_cast<int>(choices);
-  t.priority = ctx.service_tier == ServiceTier::kPriority;
-  t.flex = ctx.service_tier == ServiceTier::kFlex;
-  t.preemptible = t.flex || (tier != nullptr && tier->preemptible);
+  describe_ticket(*ctx.ticket, *ctx.snapshot->agreement, ctx.party, ctx.model,
+                  {ctx.service_tier, ctx.billed}, ctx.prompt_estimate, ctx.max_output_tokens,
+                  static_cast<int>(choices));
   ctx.scheduler->submit(ctx.ticket);
-  ctx.sched_class = t.cls;
+  ctx.sched_class = ctx.ticket->cls;
 }
 
 void Gateway::complete(RequestContext& ctx) {
@@ -321,7 +294,9 @@ void Gateway::complete(RequestContext& ctx) {
     if (ctx.ticket->state == Ticket::State::kQueued) {
       ctx.scheduler->withdraw(*ctx.ticket);
     } else {
-      ctx.scheduler->finish(*ctx.ticket, actual);
+      // A whole answer teaches the scheduler what this party's requests produce.
+      const bool whole = ctx.status == 200 && !ctx.client_gone && !ctx.error;
+      ctx.scheduler->finish(*ctx.ticket, actual, whole ? ctx.completion_tokens : -1);
     }
   }
   if (ctx.key != nullptr && ctx.model != kNone) {

@@ -43,7 +43,6 @@ struct RequestContext {
   BilledTier billed = BilledTier::kDefault;
   int64_t prompt_estimate = 0;    // tokens, as the engine or upstream will most likely count
   int64_t max_output_tokens = 0;  // per choice
-  double weighted_estimate = 0;
   RateLimitHeaders rate_headers;
   LimitLease lease;  // declared after `snapshot`: released before it
   std::shared_ptr<SchedulerHost> scheduler;

@@ -50,10 +50,17 @@ asio::awaitable<void> SchedulerHost::wait(const std::shared_ptr<GatewayTicket>& 
   }
 }
 
-void SchedulerHost::finish(Ticket& ticket, double actual_weighted) {
+void SchedulerHost::finish(Ticket& ticket, double actual_weighted, int64_t output_tokens) {
   std::lock_guard lock(mu_);
   const MonoNanos now = clock_.now();
-  scheduler_.finish(ticket, actual_weighted, now);
+  scheduler_.finish(ticket, actual_weighted, now, output_tokens);
+  arm_locked(now);
+}
+
+void SchedulerHost::set_lane_slots(size_t lane, int slots) {
+  std::lock_guard lock(mu_);
+  const MonoNanos now = clock_.now();
+  scheduler_.set_lane_slots(lane, slots, now);
   arm_locked(now);
 }
 

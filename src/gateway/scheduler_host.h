@@ -43,7 +43,10 @@ class SchedulerHost : public std::enable_shared_from_this<SchedulerHost> {
   bool submit(const std::shared_ptr<GatewayTicket>& ticket);
   // Waits until a queued ticket runs or is refused (state kRunning or kRefused).
   asio::awaitable<void> wait(const std::shared_ptr<GatewayTicket>& ticket);
-  void finish(Ticket& ticket, double actual_weighted);
+  // `output_tokens`: see PoolScheduler::finish().
+  void finish(Ticket& ticket, double actual_weighted, int64_t output_tokens = -1);
+  // An upstream pool's adaptive limit moved: see PoolScheduler::set_lane_slots().
+  void set_lane_slots(size_t lane, int slots);
   void withdraw(Ticket& ticket);
   SchedulerStats stats();
   const SchedulerConfig& config() const { return config_; }

@@ -2,13 +2,10 @@
 
 #include <fmt/format.h>
 
+#include "sched/pool_config.h"
+
 namespace accord {
 namespace {
-
-int tensor_parallel(const Pool& pool) {
-  if (pool.tp > 0) return pool.tp;
-  return default_tensor_parallel(*find_gpu(pool.gpu), pool.gpus, pool.model_params_b);
-}
 
 std::string fingerprint(const Pool& pool) {
   if (pool.engine == PoolEngine::kBuiltin) {
@@ -24,6 +21,7 @@ std::string fingerprint(const Pool& pool) {
 
 std::string scheduler_fingerprint(const SchedulerConfig& c) {
   std::string f = fmt::format("{} {} {}", c.headroom_slots, c.max_queue, c.fcfs);
+  if (c.latency) f += fmt::format(" T{}/{}", c.latency->targets.ttft_s, c.latency->targets.tpot_s);
   for (const Lane& l : c.lanes) f += fmt::format(" L{}/{}", l.slots, l.kv_tokens);
   for (const ReservationSpec& r : c.reservations) {
     f += fmt::format(" R{}/{}/{}/{}/{}/{}", r.party, r.model, r.tokens_per_s, r.burst_s,
@@ -34,52 +32,6 @@ std::string scheduler_fingerprint(const SchedulerConfig& c) {
 }
 
 }  // namespace
-
-SchedulerConfig scheduler_config(const Agreement& a, PoolId pool_id, bool fcfs,
-                                 std::vector<int>* reservation_index) {
-  const Pool& pool = a.pools[pool_id];
-  SchedulerConfig c;
-  c.fcfs = fcfs;
-  c.headroom_slots = pool.headroom_slots;
-  c.max_queue = pool.max_queue_ms * kNanosPerMilli;
-  if (pool.engine == PoolEngine::kBuiltin) {
-    const ReplicaParams p = replica_params_for(pool);
-    c.lanes.assign(static_cast<size_t>(replicas_for(pool)),
-                   Lane{p.max_batch, p.kv_capacity_tokens});
-  } else {
-    int slots = 0;
-    for (const UpstreamEndpoint& e : pool.upstreams) slots += e.max_inflight;
-    c.lanes.push_back(Lane{slots, INT64_MAX});
-  }
-  for (size_t i = 0; i < a.reservations.size(); ++i) {
-    const Reservation& r = a.reservations[i];
-    if (a.models[r.model].pool != pool_id) continue;
-    ReservationSpec spec;
-    spec.party = r.party;
-    spec.model = r.model;
-    spec.tokens_per_s = r.tokens_per_s;
-    spec.burst_s = r.burst_s;
-    spec.spillover = r.spillover;
-    spec.ttft_target =
-        r.slo.ttft_p99_ms ? static_cast<MonoNanos>(*r.slo.ttft_p99_ms * kNanosPerMilli) : 0;
-    c.reservations.push_back(spec);
-    if (reservation_index != nullptr) reservation_index->push_back(static_cast<int>(i));
-  }
-  for (size_t p = 0; p < a.parties.size(); ++p) {
-    const Tier* tier = a.tier_of(static_cast<PartyId>(p));
-    c.party_weights.push_back(tier != nullptr ? tier->weight : 1.0);
-  }
-  return c;
-}
-
-ReplicaParams replica_params_for(const Pool& pool) {
-  return replica_params(*find_gpu(pool.gpu), tensor_parallel(pool), pool.model_params_b,
-                        calibrated_coefficients(), pool.max_batch);
-}
-
-int replicas_for(const Pool& pool) {
-  return std::max(1, pool.gpus / tensor_parallel(pool));
-}
 
 std::shared_ptr<const Snapshot> build_snapshot(std::shared_ptr<const Agreement> agreement,
                                                const Snapshot* previous, EventLoops& loops,

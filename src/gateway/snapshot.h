@@ -40,16 +40,6 @@ struct SnapshotOptions {
   bool fcfs = false;  // `accord serve --scheduler fcfs`
 };
 
-// The built-in engine's parameters for a pool (tp defaulted, max_batch overridden).
-ReplicaParams replica_params_for(const Pool& pool);
-int replicas_for(const Pool& pool);
-
-// The scheduler of pool `pool_id` (shared with the simulator): its lanes, headroom, queue time,
-// the reservations on its models and the parties' weights. `reservation_index` (optional)
-// receives, for each scheduler reservation, its index in the agreement.
-SchedulerConfig scheduler_config(const Agreement& agreement, PoolId pool_id, bool fcfs,
-                                 std::vector<int>* reservation_index = nullptr);
-
 std::shared_ptr<const Snapshot> build_snapshot(std::shared_ptr<const Agreement> agreement,
                                                const Snapshot* previous, EventLoops& loops,
                                                const Clock& clock,

@@ -29,7 +29,8 @@ std::vector<Arrival> reserved_traffic(const Agreement& a, PoolId pool, const Fle
     std::exponential_distribution<double> gap(scale * r.tokens_per_s / weighted);
     double t = gap(rng);
     while (t < f.sim_seconds) {
-      out.push_back({t, r.party, r.model, f.prompt_tokens, f.output_tokens, ServiceTier::kDefault});
+      out.push_back(
+          {t, r.party, r.model, f.prompt_tokens, f.output_tokens, 0, ServiceTier::kDefault});
       t += gap(rng);
     }
   }

@@ -3,8 +3,17 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 namespace accord {
+namespace {
+
+// The request mix a built-in pool is sized for before any request told it otherwise.
+constexpr double kAssumedPrompt = 1024, kAssumedOutput = 256;
+constexpr double kMixSmoothing = 0.05;    // weight of each request in the mix's moving averages
+constexpr double kMixResizeBelow = 0.05;  // the lanes are resized when the mix moved by more
+
+}  // namespace
 
 const char* to_string(SchedClass c) {
   switch (c) {
@@ -27,6 +36,41 @@ PoolScheduler::PoolScheduler(SchedulerConfig config) : config_(std::move(config)
     reservations_.push_back(
         {spec, TokenBucket(spec.tokens_per_s, spec.tokens_per_s * spec.burst_s), {}});
   }
+  resize_for_mix();
+}
+
+void PoolScheduler::resize_for_mix() {
+  if (!config_.latency) return;
+  const double in = mean_prompt_ > 0 ? mean_prompt_ : kAssumedPrompt;
+  const double out = mean_output_ > 0 ? mean_output_ : kAssumedOutput;
+  if (sized_prompt_ > 0 && std::abs(in - sized_prompt_) <= kMixResizeBelow * sized_prompt_ &&
+      std::abs(out - sized_output_) <= kMixResizeBelow * sized_output_) {
+    return;
+  }
+  sized_prompt_ = in;
+  sized_output_ = out;
+  const int slots = latency_batch(config_.latency->replica, config_.latency->targets, in, out);
+  for (LaneState& l : lanes_) {
+    slots_total_ += slots - l.capacity.slots;
+    l.capacity.slots = slots;
+  }
+}
+
+void PoolScheduler::set_lane_slots(size_t lane, int slots, MonoNanos now) {
+  if (lane >= lanes_.size()) return;
+  LaneState& l = lanes_[lane];
+  slots_total_ += slots - l.capacity.slots;
+  l.capacity.slots = slots;
+  dispatch(now);
+}
+
+void PoolScheduler::estimate(Ticket& t) {
+  if (t.weighted_estimate > 0) return;  // the caller estimated it
+  const double out = outputs_.estimate(t.party, t.model, t.max_output_tokens);
+  const double prompt = static_cast<double>(t.prompt_tokens);
+  t.weighted_estimate = prompt + t.output_weight * out * t.slots;
+  t.kv_tokens = static_cast<int64_t>(std::ceil(prompt + out)) * t.slots;
+  t.estimated_ = true;
 }
 
 int PoolScheduler::find_reservation(PartyId party, ModelId model) const {
@@ -75,6 +119,13 @@ void PoolScheduler::submit(const std::shared_ptr<Ticket>& t, MonoNanos now) {
   t->arrived_at = now;
   t->sequence_ = next_sequence_++;
   t->deadline = now + config_.max_queue;
+  estimate(*t);
+  if (t->prompt_tokens > 0) {
+    const auto prompt = static_cast<double>(t->prompt_tokens);
+    mean_prompt_ =
+        mean_prompt_ == 0 ? prompt : mean_prompt_ + kMixSmoothing * (prompt - mean_prompt_);
+    resize_for_mix();
+  }
   if (t->weighted_estimate > max_estimate_) {
     max_estimate_ = t->weighted_estimate;
     // A reservation's burst is never less than twice the largest single request.
@@ -84,7 +135,7 @@ void PoolScheduler::submit(const std::shared_ptr<Ticket>& t, MonoNanos now) {
   }
   submitting_ = t.get();
   enqueue(t, now);
-  dispatch(now);
+  if (t->state == Ticket::State::kQueued) dispatch(now);
   if (t->state != Ticket::State::kQueued) {
     submitting_ = nullptr;
     return;
@@ -121,11 +172,27 @@ void PoolScheduler::enqueue(const std::shared_ptr<Ticket>& t, MonoNanos now) {
   }
   t->reservation_ = find_reservation(t->party, t->model);
   if (t->reservation_ >= 0 && t->times_requeued == 0 && t->cls != SchedClass::kPreemptible) {
-    const ReservationState& r = reservations_[static_cast<size_t>(t->reservation_)];
-    t->cls = SchedClass::kReserved;
-    t->deadline = now + (r.spec.ttft_target > 0 ? r.spec.ttft_target : config_.max_queue);
-    reservations_[static_cast<size_t>(t->reservation_)].queue.push_back(t);
-  } else if (t->preemptible) {
+    ReservationState& r = reservations_[static_cast<size_t>(t->reservation_)];
+    if (r.bucket.can_take(now, t->weighted_estimate)) {
+      // Within the reservation: charged now (reconciled when it finishes), first in line.
+      r.bucket.take(now, t->weighted_estimate);
+      t->charged_bucket_ = true;
+      t->cls = SchedClass::kReserved;
+      t->deadline = now + (r.spec.ttft_target > 0 ? r.spec.ttft_target : config_.max_queue);
+      r.queue.push_back(t);
+      return;
+    }
+    if (!r.spec.spillover) {  // the reservation is a ceiling too
+      refuse(*t, ErrorKind::kCapacityExceeded,
+             fmt::format("Over the reserved rate of {} weighted tokens/s for this party and "
+                         "model (no spillover).",
+                         r.spec.tokens_per_s),
+             r.bucket.available_at(now, t->weighted_estimate) - now);
+      return;
+    }
+    ++counters_.spilled;  // beyond it: shared work at once, at the tier it asked for
+  }
+  if (t->preemptible) {
     t->cls = SchedClass::kPreemptible;
     preemptible_.push(t->party, weight(t->party), t);
   } else if (t->priority) {
@@ -167,10 +234,10 @@ bool PoolScheduler::dispatch_one(MonoNanos now) {
     start(t, lane, now);
     return true;
   }
-  // 1. Reserved: the earliest deadline among heads whose reservation can pay.
+  // 1. Reserved (already charged to its bucket): the earliest deadline among the heads.
   ReservationState* best = nullptr;
   for (ReservationState& r : reservations_) {
-    if (r.queue.empty() || !r.bucket.can_take(now, r.queue.front()->weighted_estimate)) continue;
+    if (r.queue.empty()) continue;
     if (best == nullptr || r.queue.front()->deadline < best->queue.front()->deadline) best = &r;
   }
   if (best != nullptr) {
@@ -230,10 +297,6 @@ void PoolScheduler::start(const std::shared_ptr<Ticket>& t, int lane, MonoNanos 
   t->state = Ticket::State::kRunning;
   t->started_at = now;
   t->charged_ = t->weighted_estimate;
-  if (t->cls == SchedClass::kReserved) {
-    reservations_[static_cast<size_t>(t->reservation_)].bucket.take(now, t->weighted_estimate);
-    t->charged_bucket_ = true;
-  }
   if (t->cls == SchedClass::kPreemptible)
     running_preemptible_.emplace(std::make_pair(now, t->sequence_), t);
   ++counters_.dispatched;
@@ -251,7 +314,14 @@ void PoolScheduler::release_lane(Ticket& t) {
   running_preemptible_.erase({t.started_at, t.sequence_});
 }
 
-void PoolScheduler::finish(Ticket& t, double actual, MonoNanos now) {
+void PoolScheduler::finish(Ticket& t, double actual, MonoNanos now, int64_t output_tokens) {
+  if (output_tokens >= 0 && t.state == Ticket::State::kRunning) {
+    const double per_choice = static_cast<double>(output_tokens) / std::max(1, t.slots);
+    if (t.estimated_) outputs_.observe(t.party, t.model, per_choice);
+    mean_output_ =
+        mean_output_ == 0 ? per_choice : mean_output_ + kMixSmoothing * (per_choice - mean_output_);
+    resize_for_mix();
+  }
   if (t.state == Ticket::State::kRunning) {
     release_lane(t);
     const double difference = actual - t.charged_;
@@ -274,9 +344,16 @@ void PoolScheduler::finish(Ticket& t, double actual, MonoNanos now) {
   dispatch(now);
 }
 
+void PoolScheduler::uncharge(Ticket& t, MonoNanos now) {
+  if (!t.charged_bucket_) return;
+  reservations_[static_cast<size_t>(t.reservation_)].bucket.give_back(now, t.weighted_estimate);
+  t.charged_bucket_ = false;
+}
+
 void PoolScheduler::withdraw(Ticket& t, MonoNanos now) {
   if (t.state == Ticket::State::kQueued) {
     remove_queued(t);
+    uncharge(t, now);
     t.state = Ticket::State::kWithdrawn;
   } else if (t.state == Ticket::State::kRunning) {
     finish(t, 0, now);
@@ -376,37 +453,20 @@ bool PoolScheduler::preempt_for(const Ticket& reserved, MonoNanos now) {
   return false;
 }
 
-void PoolScheduler::spill_or_refuse(const std::shared_ptr<Ticket>& t, MonoNanos now) {
-  ReservationState& r = reservations_[static_cast<size_t>(t->reservation_)];
+void PoolScheduler::overdue_reserved(const std::shared_ptr<Ticket>& t, MonoNanos now) {
   const MonoNanos last_chance = t->arrived_at + config_.max_queue;
-  if (r.bucket.can_take(now, t->weighted_estimate) && now < last_chance) {
-    // Within the reservation, only waiting for a slot: it stays first in line.
+  if (now < last_chance) {
+    // Within the reservation and only waiting for a slot: it stays first in line.
     t->deadline = last_chance;
     arm_deadline(t);
     return;
   }
   remove_queued(*t);
-  if (r.spec.spillover && now < last_chance) {
-    ++counters_.spilled;
-    t->cls = SchedClass::kShared;
-    t->state = Ticket::State::kQueued;
-    t->deadline = last_chance;
-    if (t->priority) {
-      priority_.push_back(t);
-    } else {
-      shared_.push(t->party, weight(t->party), t);
-    }
-    arm_deadline(t);
-    return;
-  }
-  const MonoNanos retry = r.bucket.available_at(now, t->weighted_estimate) - now;
+  uncharge(*t, now);
   refuse(*t, ErrorKind::kCapacityExceeded,
-         r.spec.spillover
-             ? "The pool could not start this request in time."
-             : fmt::format("Over the reserved rate of {} weighted tokens/s for this party and "
-                           "model (no spillover).",
-                           r.spec.tokens_per_s),
-         retry);
+         fmt::format("The pool could not start this request within {} ms.",
+                     (now - t->arrived_at) / kNanosPerMilli),
+         std::max<MonoNanos>(kNanosPerMilli, static_cast<MonoNanos>(mean_hold_ns_)));
 }
 
 void PoolScheduler::on_time(MonoNanos now) {
@@ -415,7 +475,7 @@ void PoolScheduler::on_time(MonoNanos now) {
     deadlines_.pop();
     if (t->state != Ticket::State::kQueued || t->deadline != deadline) continue;
     if (t->cls == SchedClass::kReserved && !config_.fcfs) {
-      spill_or_refuse(t, now);
+      overdue_reserved(t, now);
     } else {
       remove_queued(*t);
       refuse(*t, ErrorKind::kCapacityExceeded,
@@ -439,13 +499,11 @@ MonoNanos PoolScheduler::next_wakeup(MonoNanos now) {
   }
   MonoNanos next = deadlines_.empty() ? kNever : std::get<0>(deadlines_.top());
   for (ReservationState& r : reservations_) {
-    if (r.queue.empty()) continue;
+    if (r.queue.empty() || running_preemptible_.empty()) continue;
     const Ticket& head = *r.queue.front();
-    if (fitting_lane(head, 0) >= 0) {
-      next = std::min(next, r.bucket.available_at(now, head.weighted_estimate));
-    } else if (!running_preemptible_.empty() && r.bucket.can_take(now, head.weighted_estimate)) {
-      next = std::min(next, std::max(now, reclaim_at(head)));
-    }
+    // Past its reclaim time, dispatch already tried to preempt: the next chance is a finish.
+    if (fitting_lane(head, 0) < 0 && reclaim_at(head) > now)
+      next = std::min(next, reclaim_at(head));
   }
   return next;
 }

@@ -1,16 +1,27 @@
 // PoolScheduler: the dispatch of one pool (DESIGN.md §3). It owns the pool's capacity — lanes
 // of slots and KV-cache tokens (a built-in engine's replicas, or an upstream's endpoints taken
-// together) — and its queues, and decides who runs next when capacity frees:
+// together) — and its queues, and decides who runs next when capacity frees. Claims rank:
 //   1. reserved: requests of a party within its reservation (a token bucket of the reserved
 //      weighted tokens/s, burst_s deep), earliest deadline first (arrival + TTFT target);
 //   2. priority: service_tier "priority" requests of parties allowed it;
-//   3. shared: everything else allowed to spill over, by weighted virtual token counters (VTC);
+//   3. shared: everything else, spilled reserved work included, by weighted virtual token
+//      counters (VTC);
 //   4. preemptible: research and flex work, only on capacity nobody else waits for, stopped
 //      first when reserved work needs the slot back.
-// `headroom_slots` stay free of shared work for reserved bursts (preemptible work may borrow
-// them: it is stopped the moment reserved work needs them). A request that cannot start before its
-// deadline is refused at once (429 with retry-after), never left to time out. With `fcfs` it is
-// plain first-come-first-served over the same capacity, for comparison.
+// A reservation is a floor, not a queue. Whether a request is within its reservation is decided
+// when it arrives, by its estimate against the bucket (which is charged then and reconciled when
+// it finishes): within, it is first in line; beyond, it competes at once as shared work
+// (spillover) or is refused at once with retry-after (no spillover: the reservation is a ceiling
+// too). So the bucket decides who goes first when capacity is short, never whether an idle pool
+// serves: the scheduler is work-conserving.
+//
+// Capacity is what the pool runs at once while its latency targets hold: for a built-in pool
+// (`latency` set) each lane's slots follow the request mix through latency_batch(); for an
+// upstream pool its owner sets them (set_lane_slots) from an adaptive limit. `headroom_slots`
+// stay free of shared work for reserved bursts (preemptible work may borrow them: it is stopped
+// the moment reserved work needs them). A request that cannot start before its deadline is refused
+// at once (429 with retry-after), never left to time out. With `fcfs` it is plain
+// first-come-first-served over the same capacity, for comparison.
 //
 // Runs on virtual time: the caller passes `now` and calls on_time() at next_wakeup(), so the
 // same code serves the gateway (behind a mutex, real time) and the simulator. Not thread-safe.
@@ -20,9 +31,13 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <queue>
 #include <vector>
 
+#include "engine/calibration.h"
+#include "sched/latency_capacity.h"
+#include "sched/output_estimator.h"
 #include "sched/ticket.h"
 #include "sched/token_bucket.h"
 #include "sched/vtc.h"
@@ -43,8 +58,15 @@ struct ReservationSpec {
   MonoNanos ttft_target = 0;  // 0: the pool's max queue time
 };
 
+// A built-in pool's lanes are replicas of this cost model; their slots are sized for `targets`.
+struct LatencyModel {
+  ReplicaParams replica;
+  LatencyTargets targets;
+};
+
 struct SchedulerConfig {
   std::vector<Lane> lanes;
+  std::optional<LatencyModel> latency;  // set: the lanes' slots follow the request mix
   int headroom_slots = 0;
   MonoNanos max_queue = 30 * kNanosPerSecond;
   bool fcfs = false;
@@ -74,13 +96,18 @@ class PoolScheduler {
   // The ticket is dispatched at once (kRunning), queued (kQueued) or refused (kRefused).
   void submit(const std::shared_ptr<Ticket>& ticket, MonoNanos now);
   // The request ended: frees its capacity, reconciles its estimate with `actual_weighted`.
-  void finish(Ticket& ticket, double actual_weighted, MonoNanos now);
+  // `output_tokens` (per request, all choices; -1: unknown, e.g. it failed) teaches the output
+  // estimator and the latency model the request mix.
+  void finish(Ticket& ticket, double actual_weighted, MonoNanos now, int64_t output_tokens = -1);
   // The client left: out of the queue, or (if running) finished with nothing used.
   void withdraw(Ticket& ticket, MonoNanos now);
 
   // Deadlines and reservation refills: call on_time() at next_wakeup() (or any time).
   MonoNanos next_wakeup(MonoNanos now);
   void on_time(MonoNanos now);
+
+  // An upstream pool's concurrency limit changed: lane `lane` runs at most `slots` at once.
+  void set_lane_slots(size_t lane, int slots, MonoNanos now);
 
   SchedulerStats stats() const;
   const SchedulerConfig& config() const { return config_; }
@@ -106,7 +133,12 @@ class PoolScheduler {
   double weight(PartyId party) const;
   // A lane with room for `t`, or -1. `keep` slots stay free of non-preemptible work.
   int fitting_lane(const Ticket& t, int keep) const;
+  void estimate(Ticket& t);
   void enqueue(const std::shared_ptr<Ticket>& t, MonoNanos now);
+  // Gives a reserved ticket's bucket charge back (it never ran).
+  void uncharge(Ticket& t, MonoNanos now);
+  // Resizes the lanes of a built-in pool for the request mix seen so far.
+  void resize_for_mix();
   bool reserved_waiting() const;
   void dispatch(MonoNanos now);
   bool dispatch_one(MonoNanos now);
@@ -116,7 +148,7 @@ class PoolScheduler {
   bool preempt_for(const Ticket& reserved, MonoNanos now);
   // When a reserved ticket that finds no slot reclaims one from preemptible work.
   MonoNanos reclaim_at(const Ticket& t) const;
-  void spill_or_refuse(const std::shared_ptr<Ticket>& t, MonoNanos now);
+  void overdue_reserved(const std::shared_ptr<Ticket>& t, MonoNanos now);
   bool remove_queued(Ticket& t);
   MonoNanos expected_wait(const Ticket& t) const;
   void arm_deadline(const std::shared_ptr<Ticket>& t);
@@ -137,7 +169,11 @@ class PoolScheduler {
   uint64_t next_sequence_ = 0;
   const Ticket* submitting_ = nullptr;  // not notified: its submitter reads the state on return
   double max_estimate_ = 0;
-  double mean_hold_ns_ = 0;  // EWMA of how long a request holds a slot
+  OutputEstimator outputs_;
+  // The request mix (EWMA of prompt and output tokens per sequence), for `latency`.
+  double mean_prompt_ = 0, mean_output_ = 0;
+  double sized_prompt_ = 0, sized_output_ = 0;  // the mix the lanes were last sized for
+  double mean_hold_ns_ = 0;                     // EWMA of how long a request holds a slot
   SchedulerStats counters_;
 };
 

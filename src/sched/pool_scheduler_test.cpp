@@ -97,7 +97,7 @@ TEST(PoolScheduler, HeadroomIsKeptForReservedBursts) {
   EXPECT_EQ(g2->state, Ticket::State::kRunning);
 }
 
-TEST(PoolScheduler, ReservationBucketAdmitsItsBurstThenItsRate) {
+TEST(PoolScheduler, WithinItsBucketARequestIsReservedBeyondItSharedAtOnce) {
   SchedulerConfig c = config(100);
   c.reservations = {reservation(kGold, /*rate=*/1000, 500 * kMs)};  // 1 s burst: 1000 tokens
   PoolScheduler s(c);
@@ -106,34 +106,57 @@ TEST(PoolScheduler, ReservationBucketAdmitsItsBurstThenItsRate) {
     t.push_back(ticket(kGold, 100));
     s.submit(t.back(), 0);
   }
-  for (auto& x : t) EXPECT_EQ(x->state, Ticket::State::kRunning);  // the burst
+  for (auto& x : t) {
+    EXPECT_EQ(x->state, Ticket::State::kRunning);  // the burst
+    EXPECT_EQ(x->cls, SchedClass::kReserved);
+  }
+  // Beyond the bucket it does not wait for a refill while the pool has room: it runs as shared.
   auto over = ticket(kGold, 100);
   s.submit(over, 0);
-  EXPECT_EQ(over->state, Ticket::State::kQueued);
-  // 100 tokens refill in 100 ms: the scheduler asks to be woken then.
-  EXPECT_EQ(s.next_wakeup(0), 100 * kMs + 1);
-  s.on_time(100 * kMs + 1);
   EXPECT_EQ(over->state, Ticket::State::kRunning);
-  EXPECT_EQ(over->cls, SchedClass::kReserved);
+  EXPECT_EQ(over->cls, SchedClass::kShared);
+  EXPECT_EQ(s.stats().spilled, 1);
+  // 100 tokens refill in 100 ms: then it is within its reservation again.
+  auto later = ticket(kGold, 100);
+  s.submit(later, 100 * kMs + 1);
+  EXPECT_EQ(later->cls, SchedClass::kReserved);
 }
 
 TEST(PoolScheduler, CompletionReturnsWhatWasNotUsed) {
   SchedulerConfig c = config(100);
   c.reservations = {reservation(kGold, 1000, 500 * kMs)};  // 1,000 deep
   PoolScheduler s(c);
-  auto a = ticket(kGold, 400), b = ticket(kGold, 400), next = ticket(kGold, 400);
+  auto a = ticket(kGold, 400), b = ticket(kGold, 400), over = ticket(kGold, 400);
   s.submit(a, 0);
   s.submit(b, 0);
-  s.submit(next, 0);
-  EXPECT_EQ(a->state, Ticket::State::kRunning);
-  EXPECT_EQ(b->state, Ticket::State::kRunning);
-  EXPECT_EQ(next->state, Ticket::State::kQueued);  // 200 left
+  s.submit(over, 0);
+  EXPECT_EQ(a->cls, SchedClass::kReserved);
+  EXPECT_EQ(b->cls, SchedClass::kReserved);
+  EXPECT_EQ(over->cls, SchedClass::kShared);  // 200 left: beyond the reservation
+  EXPECT_DOUBLE_EQ(s.reservation_level(0, 0), 200);
   s.finish(*a, 100, 0);  // used 100 of its 400: 300 back, 500 in the bucket
+  EXPECT_DOUBLE_EQ(s.reservation_level(0, 0), 500);
+  auto next = ticket(kGold, 400);
+  s.submit(next, 0);
+  EXPECT_EQ(next->cls, SchedClass::kReserved);
+}
+
+TEST(PoolScheduler, AnUnderestimateTakesTheBucketBelowZeroByAtMostOneBurst) {
+  SchedulerConfig c = config(100);
+  c.reservations = {reservation(kGold, 1000, 500 * kMs)};  // 1,000 deep
+  PoolScheduler s(c);
+  auto a = ticket(kGold, 500);
+  s.submit(a, 0);
+  s.finish(*a, 10'000, 0);  // used 20 times its estimate
+  EXPECT_DOUBLE_EQ(s.reservation_level(0, 0), -1000);
+  auto next = ticket(kGold, 100);
+  s.submit(next, 0);
+  EXPECT_EQ(next->cls, SchedClass::kShared);
   EXPECT_EQ(next->state, Ticket::State::kRunning);
 }
 
-TEST(PoolScheduler, BeyondTheReservationItSpillsOverAtItsDeadline) {
-  SchedulerConfig c = config(100);
+TEST(PoolScheduler, BeyondTheReservationItCompetesAsSharedWorkAtOnce) {
+  SchedulerConfig c = config(3);
   c.reservations = {reservation(kGold, 100, 800 * kMs)};
   PoolScheduler s(c);
   auto first = ticket(kGold, 200);  // the burst is raised to twice the largest request: 400
@@ -142,25 +165,47 @@ TEST(PoolScheduler, BeyondTheReservationItSpillsOverAtItsDeadline) {
   s.submit(second, 0);
   auto third = ticket(kGold, 200);
   s.submit(third, 0);
-  EXPECT_EQ(third->state, Ticket::State::kQueued);
-  s.on_time(800 * kMs);  // its TTFT deadline: into the shared queue, which has room
-  EXPECT_EQ(third->state, Ticket::State::kRunning);
+  EXPECT_EQ(third->state, Ticket::State::kRunning);  // the last slot: it never waits for refill
   EXPECT_EQ(third->cls, SchedClass::kShared);
   EXPECT_EQ(s.stats().spilled, 1);
+  // With the pool full, spilled work queues as shared work, in fair order with the others.
+  auto shared = ticket(kA, 200);
+  auto fourth = ticket(kGold, 200);
+  s.submit(shared, 1 * kMs);
+  s.submit(fourth, 2 * kMs);
+  EXPECT_EQ(fourth->cls, SchedClass::kShared);
+  EXPECT_EQ(fourth->state, Ticket::State::kQueued);
+  s.finish(*first, 200, 10 * kMs);
+  s.finish(*second, 200, 20 * kMs);
+  EXPECT_EQ(shared->state, Ticket::State::kRunning);
+  EXPECT_EQ(fourth->state, Ticket::State::kRunning);
+  EXPECT_EQ(fourth->cls, SchedClass::kShared);
 }
 
-TEST(PoolScheduler, WithoutSpilloverBeyondTheReservationIsRefused) {
+TEST(PoolScheduler, WithoutSpilloverBeyondTheReservationIsRefusedAtOnce) {
   SchedulerConfig c = config(100);
   c.reservations = {reservation(kGold, 100, 800 * kMs, /*spillover=*/false)};
   PoolScheduler s(c);
   for (int i = 0; i < 2; ++i) s.submit(ticket(kGold, 200), 0);
   auto over = ticket(kGold, 200);
   s.submit(over, 0);
-  s.on_time(800 * kMs);
-  EXPECT_EQ(over->state, Ticket::State::kRefused);
+  EXPECT_EQ(over->state, Ticket::State::kRefused);  // a ceiling: refused, though slots are free
   EXPECT_EQ(over->refusal.kind, ErrorKind::kCapacityExceeded);
-  EXPECT_GT(over->refusal.retry_after_ms, 0);
-  EXPECT_EQ(over->notified, 1);  // refused at its deadline, after submit() returned
+  EXPECT_NEAR(over->refusal.retry_after_ms, 2000, 1);  // 200 tokens at 100/s
+  EXPECT_EQ(over->notified, 0);                        // its submitter reads the state
+}
+
+TEST(PoolScheduler, OnAnIdlePoolAReservedRequestStartsAtOnceWhateverItsBucket) {
+  SchedulerConfig c = config(4);
+  c.reservations = {reservation(kGold, 10, 800 * kMs)};  // a bucket that any request empties
+  PoolScheduler s(c);
+  for (int i = 0; i < 4; ++i) {
+    auto t = ticket(kGold, 1000);
+    s.submit(t, i * kMs);
+    EXPECT_EQ(t->state, Ticket::State::kRunning);
+    EXPECT_EQ(t->started_at, i * kMs);
+    s.finish(*t, 1000, i * kMs);
+  }
 }
 
 // Two backlogged shared parties of equal weight, one sending twice the other's request size:
@@ -345,6 +390,71 @@ TEST(PoolScheduler, WithdrawnRequestsLeaveTheQueue) {
   s.finish(*running, 100, 2 * kMs);
   EXPECT_EQ(next->state, Ticket::State::kRunning);
   EXPECT_EQ(s.stats().queued_shared, 0u);
+}
+
+}  // namespace
+}  // namespace accord
+
+namespace accord {
+namespace {
+
+std::shared_ptr<TestTicket> asking(PartyId party, int64_t prompt, int64_t max_output) {
+  auto t = std::make_shared<TestTicket>();
+  t->party = party;
+  t->model = kModel;
+  t->prompt_tokens = prompt;
+  t->max_output_tokens = max_output;
+  t->output_weight = 3;
+  return t;
+}
+
+TEST(PoolScheduler, ChargesWhatARequestWillLikelyUseNotTheMostItCould) {
+  PoolScheduler s(config(100));
+  auto first = asking(kA, 100, 131'000);  // no max_tokens: the context window is its cap
+  s.submit(first, 0);
+  EXPECT_DOUBLE_EQ(first->weighted_estimate, 100 + 3 * OutputEstimator::kFirstGuess);
+  EXPECT_EQ(first->kv_tokens, 100 + 512);
+  auto capped = asking(kA, 100, 20);  // a max_tokens below the guess caps it
+  s.submit(capped, 0);
+  EXPECT_DOUBLE_EQ(capped->weighted_estimate, 100 + 3 * 20);
+  s.finish(*first, 100 + 3 * 50, 10 * kMs, 50);
+  s.finish(*capped, 100 + 3 * 20, 10 * kMs, 20);
+  // What this party's requests produced is what the next is expected to produce.
+  auto next = asking(kA, 100, 131'000);
+  s.submit(next, 20 * kMs);
+  EXPECT_LT(next->weighted_estimate, 100 + 3 * 60);
+  EXPECT_GT(next->weighted_estimate, 100 + 3 * 40);
+  // Another party starts from the first guess: estimates are per party and model.
+  auto other = asking(kB, 100, 131'000);
+  s.submit(other, 20 * kMs);
+  EXPECT_DOUBLE_EQ(other->weighted_estimate, 100 + 3 * OutputEstimator::kFirstGuess);
+}
+
+TEST(PoolScheduler, ABuiltinPoolRunsWhatItsLatencyTargetsAllow) {
+  SchedulerConfig c = config(512);
+  const ReplicaParams p = replica_params(*find_gpu("h100"), 2, 70, calibrated_coefficients());
+  c.lanes = {Lane{p.max_batch, p.kv_capacity_tokens}};
+  c.latency = LatencyModel{p, {}};
+  PoolScheduler s(c);
+  const int assumed = s.stats().slots_total;
+  EXPECT_LT(assumed, p.max_batch);
+  // Short requests: more at once; the lanes follow the mix as requests come and go.
+  std::vector<std::shared_ptr<TestTicket>> running;
+  for (int i = 0; i < 200; ++i) {
+    auto t = asking(kA, 100, 32);
+    s.submit(t, i * kMs);
+    if (t->state == Ticket::State::kRunning) s.finish(*t, 100 + 3 * 32, i * kMs, 32);
+  }
+  const int short_mix = s.stats().slots_total;
+  const int expected = latency_batch(p, {}, 100, 32);
+  EXPECT_NEAR(short_mix, expected, 0.1 * expected);
+  EXPECT_GT(short_mix, assumed);
+  for (int i = 0; i < 200; ++i) {
+    auto t = asking(kA, 6000, 300);
+    s.submit(t, (200 + i) * kMs);
+    if (t->state == Ticket::State::kRunning) s.finish(*t, 6000 + 3 * 300, (200 + i) * kMs, 300);
+  }
+  EXPECT_LT(s.stats().slots_total, short_mix);
 }
 
 }  // namespace

@@ -34,12 +34,20 @@ class Ticket {
   // --- Filled by the request before submit().
   PartyId party = kNone;
   ModelId model = kNone;
-  double weighted_estimate = 0;  // prompt + output_weight × the most output it may produce
-  int64_t kv_tokens = 0;         // KV cache tokens it may hold (prompt + max output)
-  int slots = 1;                 // sequences it runs (n choices)
-  bool priority = false;         // service_tier "priority", and the party may use it
-  bool preemptible = false;      // a research tier, or service_tier "flex"
-  bool flex = false;             // service_tier "flex": requeued rather than failed when stopped
+  // What it asks for, from which the scheduler estimates what it will likely use (when
+  // weighted_estimate is left at 0): see OutputEstimator.
+  int64_t prompt_tokens = 0;      // as the engine will likely count them
+  int64_t max_output_tokens = 0;  // per choice: the most it may produce (0: none, an embedding)
+  double output_weight = 3;       // the pool's weight of an output token
+  // What it will likely use: prompt + output_weight × expected output × slots (weighted tokens),
+  // and the KV cache its sequences will likely hold at the end (prompt + expected output each).
+  // Set by the scheduler from the above, or by the caller.
+  double weighted_estimate = 0;
+  int64_t kv_tokens = 0;
+  int slots = 1;             // sequences it runs (n choices)
+  bool priority = false;     // service_tier "priority", and the party may use it
+  bool preemptible = false;  // a research tier, or service_tier "flex"
+  bool flex = false;         // service_tier "flex": requeued rather than failed when stopped
   // Set by the request (any thread) once the first byte reached its client: from then on it
   // cannot be requeued.
   std::atomic<bool> output_started{false};
@@ -60,9 +68,10 @@ class Ticket {
   friend class PoolScheduler;
   int reservation_ = -1;  // index of its reservation, if it was eligible
   bool holds_lane_ = false;
-  bool charged_bucket_ = false;
-  double charged_ = 0;     // what was charged at dispatch (bucket and counters)
-  uint64_t sequence_ = 0;  // arrival order
+  bool charged_bucket_ = false;  // its estimate was taken from its reservation's bucket
+  bool estimated_ = false;       // the scheduler estimated its output
+  double charged_ = 0;           // what was charged at dispatch (bucket and counters)
+  uint64_t sequence_ = 0;        // arrival order
 };
 
 }  // namespace accord

@@ -1,6 +1,8 @@
 // TokenBucket: a reservation's capacity in weighted tokens — refills at `rate` per second up to
-// `depth`; a request's estimate is taken at dispatch and the difference to its real use given
-// back at completion. Virtual time (the caller passes now). Not thread-safe.
+// `depth`; a request's estimate is taken when it is admitted and the difference to its real use
+// given back, or taken, at completion. A request that used more than its estimate may take the
+// level below zero, by at most one depth (so one bad estimate costs at most one burst).
+// Virtual time (the caller passes now). Not thread-safe.
 #pragma once
 
 #include <algorithm>
@@ -20,7 +22,7 @@ class TokenBucket {
   bool can_take(MonoNanos now, double amount) { return level(now) >= amount; }
   void take(MonoNanos now, double amount) {
     refill(now);
-    level_ -= amount;
+    level_ = std::max(-depth_, level_ - amount);
   }
   void give_back(MonoNanos now, double amount) {
     refill(now);

@@ -9,9 +9,10 @@
 
 #include "agreement/pricing.h"
 #include "engine/replica_model.h"
-#include "gateway/snapshot.h"
 #include "policy/entitle.h"
 #include "policy/limiter.h"
+#include "policy/request_terms.h"
+#include "sched/pool_config.h"
 #include "sched/pool_scheduler.h"
 
 namespace accord {
@@ -190,24 +191,14 @@ void Simulation::arrive(uint32_t index, double t) {
     ++ps.refused_limit;
     return;
   }
-  const Tier* tier = a_.tier_of(in.party);
-  const bool may_prioritise = a_.parties[in.party].priority.value_or(tier && tier->priority);
-  BilledTier billed = BilledTier::kDefault;
-  bool priority = false, flex = false;
-  if (in.service_tier == ServiceTier::kPriority && may_prioritise) {
-    billed = BilledTier::kPriority;
-    priority = true;
-  } else if (in.service_tier == ServiceTier::kFlex) {
-    billed = BilledTier::kFlex;
-    flex = true;
-  }
-  LimitRequest lr;
+  // The same policy as the gateway's: the tier, the most it may produce, the limits' upper bounds.
+  const ServedTier served = served_tier(a_, in.party, in.service_tier);
+  const int64_t max_output = max_output_tokens(
+      a_.models[in.model], in.max_tokens > 0 ? std::optional<int64_t>(in.max_tokens) : std::nullopt,
+      in.prompt_tokens);
+  LimitRequest lr =
+      limit_request(a_, in.party, in.model, served.billed, in.prompt_tokens, max_output);
   lr.key_index = SIZE_MAX;  // traffic is by party: the key scope does not apply
-  lr.party = in.party;
-  lr.model = in.model;
-  lr.estimated_tokens = in.prompt_tokens + in.output_tokens;
-  lr.max_cost_micro_usd = max_cost_micro_usd(price_terms(a_, in.party, in.model, billed),
-                                             in.prompt_tokens, in.output_tokens);
   lr.now = to_ns(t);
   lr.wall_now = wall;
   auto lease = admit_limits(limits_, lr, nullptr);
@@ -231,14 +222,7 @@ void Simulation::arrive(uint32_t index, double t) {
   req.replica = -1;
   req.arrival_index = index;
   req.ticket = std::make_shared<SimTicket>(&changed_, r);
-  SimTicket& tk = *req.ticket;
-  tk.party = in.party;
-  tk.model = in.model;
-  tk.weighted_estimate = weighted;
-  tk.kv_tokens = in.prompt_tokens + in.output_tokens;
-  tk.priority = priority;
-  tk.flex = flex;
-  tk.preemptible = flex || (tier != nullptr && tier->preemptible);
+  describe_ticket(*req.ticket, a_, in.party, in.model, served, in.prompt_tokens, max_output, 1);
   pools_[a_.models[in.model].pool].scheduler->submit(req.ticket, to_ns(t));
   changed_.push_back(r);  // the submitter reads its own state
 }
@@ -288,7 +272,7 @@ void Simulation::finish(uint32_t r, double t) {
   PoolSim& ps = pool_of(r);
   PartyStats& st = parties_[in.party];
   const double weighted = in.prompt_tokens + ps.output_weight * in.output_tokens;
-  ps.scheduler->finish(*req.ticket, weighted, to_ns(t));
+  ps.scheduler->finish(*req.ticket, weighted, to_ns(t), in.output_tokens);
   const BilledTier billed = req.ticket->priority ? BilledTier::kPriority
                             : req.ticket->flex   ? BilledTier::kFlex
                                                  : BilledTier::kDefault;

@@ -41,7 +41,7 @@ std::vector<Arrival> steady(const Agreement& a,
   for (const auto& [name, rate] : rates) {
     const auto n = static_cast<int>(seconds * rate);
     for (int i = 0; i < n; ++i) {
-      out.push_back({i / rate, *a.find_party(name), *a.find_model("m"), prompt, output,
+      out.push_back({i / rate, *a.find_party(name), *a.find_model("m"), prompt, output, 0,
                      ServiceTier::kDefault});
     }
   }

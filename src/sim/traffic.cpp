@@ -73,7 +73,7 @@ Result<std::vector<Arrival>> read_trace(std::istream& in, const std::string& pat
   std::string line;
   if (!std::getline(in, line)) return fail(1, "empty trace");
   const auto header = split_string(line, ',');
-  int col_time = -1, col_in = -1, col_out = -1, col_party = -1, col_model = -1;
+  int col_time = -1, col_in = -1, col_out = -1, col_party = -1, col_model = -1, col_max = -1;
   for (size_t i = 0; i < header.size(); ++i) {
     const std::string_view h = header[i];
     const int c = static_cast<int>(i);
@@ -82,6 +82,7 @@ Result<std::vector<Arrival>> read_trace(std::istream& in, const std::string& pat
     if (h == "GeneratedTokens" || h == "output_tokens") col_out = c;
     if (h == "party") col_party = c;
     if (h == "model") col_model = c;
+    if (h == "max_tokens") col_max = c;
   }
   if (col_time < 0 || col_in < 0 || col_out < 0) {
     return fail(1, "the header must name TIMESTAMP, ContextTokens and GeneratedTokens");
@@ -115,7 +116,7 @@ Result<std::vector<Arrival>> read_trace(std::istream& in, const std::string& pat
     if (line.empty() || line == "\r") continue;
     const auto f = split_string(line, ',');
     const size_t need =
-        static_cast<size_t>(std::max({col_time, col_in, col_out, col_party, col_model}));
+        static_cast<size_t>(std::max({col_time, col_in, col_out, col_party, col_model, col_max}));
     if (f.size() <= need) return fail(n, fmt::format("expected {} fields", need + 1));
     const auto t = parse_time(f[static_cast<size_t>(col_time)]);
     if (!t) return fail(n, fmt::format("bad timestamp '{}'", f[static_cast<size_t>(col_time)]));
@@ -131,6 +132,17 @@ Result<std::vector<Arrival>> read_trace(std::istream& in, const std::string& pat
     r.time = (*t - t0) / options.rate_scale;
     r.prompt_tokens = static_cast<int32_t>(std::max<int64_t>(1, in_tokens));
     r.output_tokens = static_cast<int32_t>(std::max<int64_t>(1, out_tokens));
+    if (col_max >= 0 && !f[static_cast<size_t>(col_max)].empty()) {  // empty: it sent none
+      const auto m = f[static_cast<size_t>(col_max)];
+      int64_t max_tokens = 0;
+      if (std::from_chars(m.data(), m.data() + m.size(), max_tokens).ec != std::errc() ||
+          max_tokens < 1 || max_tokens > kMaxTokens) {
+        return fail(n,
+                    fmt::format("max_tokens must be empty or an integer from 1 to {}", kMaxTokens));
+      }
+      r.max_tokens = static_cast<int32_t>(max_tokens);
+      r.output_tokens = std::min(r.output_tokens, r.max_tokens);
+    }
     if (col_party >= 0 && !f[static_cast<size_t>(col_party)].empty()) {
       const auto p = a.find_party(f[static_cast<size_t>(col_party)]);
       if (!p) {
@@ -304,6 +316,15 @@ Result<std::vector<Arrival>> generate_traffic(const YAML::Node& root, const std:
     if (!prompt.ok()) return fail(prompt.error().message);
     auto output = length_spec(p["output_tokens"], where + ".output_tokens");
     if (!output.ok()) return fail(output.error().message);
+    int32_t max_tokens = 0;  // "none" (the default): the requests send no max_tokens
+    if (p["max_tokens"] && p["max_tokens"].as<std::string>() != "none") {
+      const auto m = p["max_tokens"].as<int64_t>();
+      if (m < 1 || m > kMaxTokens) {
+        return fail(fmt::format("{}.max_tokens must be none or an integer from 1 to {}", where,
+                                kMaxTokens));
+      }
+      max_tokens = static_cast<int32_t>(m);
+    }
     ServiceTier tier = ServiceTier::kDefault;
     if (p["service_tier"]) {
       const std::string t = p["service_tier"].as<std::string>();
@@ -330,7 +351,9 @@ Result<std::vector<Arrival>> generate_traffic(const YAML::Node& root, const std:
     std::uniform_real_distribution<double> u(0, 1);
     for (double t = arrivals == "uniform" ? 0.5 / rate : gap(rng); t < duration_s;) {
       if (arrivals == "uniform" || u(rng) * bound <= rate_at(t)) {
-        out.push_back({t, *party, model, draw(*prompt, rng), draw(*output, rng), tier});
+        Arrival r{t, *party, model, draw(*prompt, rng), draw(*output, rng), max_tokens, tier};
+        if (max_tokens > 0) r.output_tokens = std::min(r.output_tokens, max_tokens);
+        out.push_back(r);
       }
       t += arrivals == "uniform" ? 1.0 / rate : gap(rng);
     }

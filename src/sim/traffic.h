@@ -21,7 +21,8 @@ struct Arrival {
   PartyId party = kNone;
   ModelId model = kNone;
   int32_t prompt_tokens = 0;
-  int32_t output_tokens = 0;
+  int32_t output_tokens = 0;  // what it produces (at most max_tokens)
+  int32_t max_tokens = 0;     // what it asked for at most; 0: it sent no max_tokens
   ServiceTier service_tier = ServiceTier::kDefault;
 };
 

@@ -57,10 +57,11 @@ void SchedulerHost::finish(Ticket& ticket, double actual_weighted, int64_t outpu
   arm_locked(now);
 }
 
-void SchedulerHost::set_lane_slots(size_t lane, int slots) {
+void SchedulerHost::upstream_sample(double latency_per_token_s, bool dropped, bool rate_limited) {
   std::lock_guard lock(mu_);
   const MonoNanos now = clock_.now();
-  scheduler_.set_lane_slots(lane, slots, now);
+  if (rate_limited) scheduler_.on_upstream_rate_limited(now);
+  scheduler_.on_upstream_sample(latency_per_token_s, dropped, now);
   arm_locked(now);
 }
 

@@ -45,8 +45,8 @@ class SchedulerHost : public std::enable_shared_from_this<SchedulerHost> {
   asio::awaitable<void> wait(const std::shared_ptr<GatewayTicket>& ticket);
   // `output_tokens`: see PoolScheduler::finish().
   void finish(Ticket& ticket, double actual_weighted, int64_t output_tokens = -1);
-  // An upstream pool's adaptive limit moved: see PoolScheduler::set_lane_slots().
-  void set_lane_slots(size_t lane, int slots);
+  // See PoolScheduler::on_upstream_sample() and on_upstream_rate_limited().
+  void upstream_sample(double latency_per_token_s, bool dropped, bool rate_limited);
   void withdraw(Ticket& ticket);
   SchedulerStats stats();
   const SchedulerConfig& config() const { return config_; }

@@ -58,6 +58,12 @@ SchedulerConfig scheduler_config(const Agreement& a, PoolId pool_id, bool fcfs,
     int slots = 0;
     for (const UpstreamEndpoint& e : pool.upstreams) slots += e.max_inflight;
     c.lanes.push_back(Lane{slots, INT64_MAX});
+    // Learned online within max_inflight, starting there: an upstream that queues gives it back.
+    AdaptiveLimitConfig adaptive;
+    adaptive.max_limit = std::max(1, slots);
+    adaptive.initial_limit = adaptive.max_limit;
+    adaptive.latency_target_s = pool_latency_targets(a, pool_id).tpot_s;
+    c.adaptive = adaptive;
   }
   for (size_t i = 0; i < a.reservations.size(); ++i) {
     const Reservation& r = a.reservations[i];

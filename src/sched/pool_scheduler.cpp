@@ -29,14 +29,32 @@ const char* to_string(SchedClass c) {
 
 PoolScheduler::PoolScheduler(SchedulerConfig config) : config_(std::move(config)) {
   for (const Lane& lane : config_.lanes) {
-    lanes_.push_back({lane, 0, 0});
+    lanes_.push_back({lane, lane.slots, 0, 0, 0});
     slots_total_ += lane.slots;
   }
   for (const ReservationSpec& spec : config_.reservations) {
     reservations_.push_back(
         {spec, TokenBucket(spec.tokens_per_s, spec.tokens_per_s * spec.burst_s), {}});
+    reserved_rate_ += spec.tokens_per_s;
   }
   resize_for_mix();
+  if (config_.adaptive && !lanes_.empty()) {
+    adaptive_.emplace(*config_.adaptive);
+    slots_total_ += adaptive_->limit() - lanes_[0].capacity.slots;
+    lanes_[0].capacity.slots = adaptive_->limit();
+  }
+}
+
+void PoolScheduler::on_upstream_sample(double latency_per_token_s, bool dropped, MonoNanos now) {
+  if (!adaptive_) return;
+  adaptive_->on_sample(now, latency_per_token_s, slots_used_, dropped);
+  if (adaptive_->limit() != lanes_[0].capacity.slots) set_lane_slots(0, adaptive_->limit(), now);
+}
+
+void PoolScheduler::on_upstream_rate_limited(MonoNanos now) {
+  if (!adaptive_) return;
+  adaptive_->on_rate_limited(now);
+  if (adaptive_->limit() != lanes_[0].capacity.slots) set_lane_slots(0, adaptive_->limit(), now);
 }
 
 void PoolScheduler::resize_for_mix() {
@@ -89,12 +107,18 @@ double PoolScheduler::weight(PartyId party) const {
   return 1.0;
 }
 
-int PoolScheduler::fitting_lane(const Ticket& t, int keep) const {
+int PoolScheduler::fitting_lane(const Ticket& t, int keep, bool reserved) const {
   if (keep > 0 && slots_used_ - slots_used_preemptible_ + t.slots > slots_total_ - keep) return -1;
   int best = -1;
   for (size_t i = 0; i < lanes_.size(); ++i) {
     const LaneState& l = lanes_[i];
-    if (l.used_slots + t.slots > l.capacity.slots) continue;
+    // Reserved work overdraws the limit, or what the others hold if the limit fell below it.
+    const int slots =
+        reserved
+            ? std::min(l.hard_slots, std::max(l.capacity.slots, l.used_slots - l.used_reserved) +
+                                         reserved_overdraft(l.capacity.slots))
+            : l.capacity.slots;
+    if (l.used_slots + t.slots > slots) continue;
     // A request larger than a whole lane's cache still runs, alone, rather than never.
     const bool fits = l.capacity.kv_tokens == INT64_MAX ||
                       l.used_kv + t.kv_tokens <= l.capacity.kv_tokens || l.used_slots == 0;
@@ -115,15 +139,28 @@ int PoolScheduler::fitting_lane(const Ticket& t, int keep) const {
   return best;
 }
 
+int PoolScheduler::reserved_overdraft(int slots) const {
+  double held = 0;
+  if (mean_reserved_estimate_ > 0 && mean_hold_ns_ > 0) {
+    held = reserved_rate_ / mean_reserved_estimate_ * mean_hold_ns_ / 1e9 /
+           static_cast<double>(lanes_.size());
+  }
+  return std::max({1, slots / 8, static_cast<int>(std::ceil(held))});
+}
+
 void PoolScheduler::submit(const std::shared_ptr<Ticket>& t, MonoNanos now) {
   t->arrived_at = now;
   t->sequence_ = next_sequence_++;
   t->deadline = now + config_.max_queue;
   estimate(*t);
-  if (t->prompt_tokens > 0) {
+  if (t->estimated_) {  // the mix as it arrives (completions come shortest first)
     const auto prompt = static_cast<double>(t->prompt_tokens);
+    const double output =
+        (t->weighted_estimate - prompt) / std::max(1e-9, t->output_weight) / std::max(1, t->slots);
     mean_prompt_ =
         mean_prompt_ == 0 ? prompt : mean_prompt_ + kMixSmoothing * (prompt - mean_prompt_);
+    mean_output_ =
+        mean_output_ == 0 ? output : mean_output_ + kMixSmoothing * (output - mean_output_);
     resize_for_mix();
   }
   if (t->weighted_estimate > max_estimate_) {
@@ -177,6 +214,11 @@ void PoolScheduler::enqueue(const std::shared_ptr<Ticket>& t, MonoNanos now) {
       // Within the reservation: charged now (reconciled when it finishes), first in line.
       r.bucket.take(now, t->weighted_estimate);
       t->charged_bucket_ = true;
+      mean_reserved_estimate_ =
+          mean_reserved_estimate_ == 0
+              ? t->weighted_estimate
+              : mean_reserved_estimate_ +
+                    kMixSmoothing * (t->weighted_estimate - mean_reserved_estimate_);
       t->cls = SchedClass::kReserved;
       t->deadline = now + (r.spec.ttft_target > 0 ? r.spec.ttft_target : config_.max_queue);
       r.queue.push_back(t);
@@ -242,11 +284,11 @@ bool PoolScheduler::dispatch_one(MonoNanos now) {
   }
   if (best != nullptr) {
     const Ticket& head = *best->queue.front();
-    int lane = fitting_lane(head, 0);
+    int lane = fitting_lane(head, 0, true);
     // No slot: wait for one to free, up to half the TTFT budget (the rest is for the prefill);
     // past that it would miss its deadline, so preemptible work gives its slot back.
     if (lane < 0 && now >= reclaim_at(head) && preempt_for(head, now)) {
-      lane = fitting_lane(head, 0);
+      lane = fitting_lane(head, 0, true);
     }
     if (lane < 0) return false;  // the next free slot is theirs
     auto t = std::move(best->queue.front());
@@ -290,6 +332,7 @@ void PoolScheduler::start(const std::shared_ptr<Ticket>& t, int lane, MonoNanos 
   LaneState& l = lanes_[static_cast<size_t>(lane)];
   l.used_slots += t->slots;
   l.used_kv += t->kv_tokens;
+  if (t->cls == SchedClass::kReserved) l.used_reserved += t->slots;
   slots_used_ += t->slots;
   if (t->cls == SchedClass::kPreemptible) slots_used_preemptible_ += t->slots;
   t->lane = lane;
@@ -308,6 +351,7 @@ void PoolScheduler::release_lane(Ticket& t) {
   LaneState& l = lanes_[static_cast<size_t>(t.lane)];
   l.used_slots -= t.slots;
   l.used_kv -= t.kv_tokens;
+  if (t.cls == SchedClass::kReserved) l.used_reserved -= t.slots;
   slots_used_ -= t.slots;
   if (t.cls == SchedClass::kPreemptible) slots_used_preemptible_ -= t.slots;
   t.holds_lane_ = false;
@@ -315,12 +359,8 @@ void PoolScheduler::release_lane(Ticket& t) {
 }
 
 void PoolScheduler::finish(Ticket& t, double actual, MonoNanos now, int64_t output_tokens) {
-  if (output_tokens >= 0 && t.state == Ticket::State::kRunning) {
-    const double per_choice = static_cast<double>(output_tokens) / std::max(1, t.slots);
-    if (t.estimated_) outputs_.observe(t.party, t.model, per_choice);
-    mean_output_ =
-        mean_output_ == 0 ? per_choice : mean_output_ + kMixSmoothing * (per_choice - mean_output_);
-    resize_for_mix();
+  if (output_tokens >= 0 && t.state == Ticket::State::kRunning && t.estimated_) {
+    outputs_.observe(t.party, t.model, static_cast<double>(output_tokens) / std::max(1, t.slots));
   }
   if (t.state == Ticket::State::kRunning) {
     release_lane(t);
@@ -502,7 +542,7 @@ MonoNanos PoolScheduler::next_wakeup(MonoNanos now) {
     if (r.queue.empty() || running_preemptible_.empty()) continue;
     const Ticket& head = *r.queue.front();
     // Past its reclaim time, dispatch already tried to preempt: the next chance is a finish.
-    if (fitting_lane(head, 0) < 0 && reclaim_at(head) > now)
+    if (fitting_lane(head, 0, true) < 0 && reclaim_at(head) > now)
       next = std::min(next, reclaim_at(head));
   }
   return next;

@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "engine/calibration.h"
+#include "sched/adaptive_limit.h"
 #include "sched/latency_capacity.h"
 #include "sched/output_estimator.h"
 #include "sched/ticket.h"
@@ -67,6 +68,9 @@ struct LatencyModel {
 struct SchedulerConfig {
   std::vector<Lane> lanes;
   std::optional<LatencyModel> latency;  // set: the lanes' slots follow the request mix
+  // Set (upstream pools, one lane): lane 0's slots follow an adaptive limit learned from the
+  // latency of finished requests and the upstream's 429s.
+  std::optional<AdaptiveLimitConfig> adaptive;
   int headroom_slots = 0;
   MonoNanos max_queue = 30 * kNanosPerSecond;
   bool fcfs = false;
@@ -97,7 +101,7 @@ class PoolScheduler {
   void submit(const std::shared_ptr<Ticket>& ticket, MonoNanos now);
   // The request ended: frees its capacity, reconciles its estimate with `actual_weighted`.
   // `output_tokens` (per request, all choices; -1: unknown, e.g. it failed) teaches the output
-  // estimator and the latency model the request mix.
+  // estimator what this party's requests produce.
   void finish(Ticket& ticket, double actual_weighted, MonoNanos now, int64_t output_tokens = -1);
   // The client left: out of the queue, or (if running) finished with nothing used.
   void withdraw(Ticket& ticket, MonoNanos now);
@@ -106,8 +110,14 @@ class PoolScheduler {
   MonoNanos next_wakeup(MonoNanos now);
   void on_time(MonoNanos now);
 
-  // An upstream pool's concurrency limit changed: lane `lane` runs at most `slots` at once.
+  // Lane `lane` runs at most `slots` at once from now on (an operator's or a test's override).
   void set_lane_slots(size_t lane, int slots, MonoNanos now);
+  // An upstream pool's request finished: its latency per output token, and whether the upstream
+  // failed it (REQUIRES: before finish(), so that it counts itself as running). Feeds the
+  // adaptive limit, if the pool has one.
+  void on_upstream_sample(double latency_per_token_s, bool dropped, MonoNanos now);
+  // The upstream answered 429 or said its request quota is spent.
+  void on_upstream_rate_limited(MonoNanos now);
 
   SchedulerStats stats() const;
   const SchedulerConfig& config() const { return config_; }
@@ -118,7 +128,9 @@ class PoolScheduler {
 
  private:
   struct LaneState {
-    Lane capacity;
+    Lane capacity;       // slots: what it runs at once while the latency targets hold
+    int hard_slots = 0;  // what it can run at all (the engine's batch cap, the max_inflight)
+    int used_reserved = 0;
     int used_slots = 0;
     int64_t used_kv = 0;
   };
@@ -131,8 +143,16 @@ class PoolScheduler {
 
   int find_reservation(PartyId party, ModelId model) const;
   double weight(PartyId party) const;
-  // A lane with room for `t`, or -1. `keep` slots stay free of non-preemptible work.
-  int fitting_lane(const Ticket& t, int keep) const;
+  // A lane with room for `t`, or -1. `keep` slots stay free of non-preemptible work. Reserved
+  // work may overdraw a lane's latency limit (reserved_overdraft()), within its hard limit: a
+  // reserved request must not wait for a slot to free (in a batch that started together that
+  // can take a whole generation), and the other classes only start below the limit again, so
+  // the overdraft is brief and bounded by the reservations' rate.
+  int fitting_lane(const Ticket& t, int keep, bool reserved = false) const;
+  // Slots a lane of `slots` lends reserved work beyond its latency limit: what the reservations
+  // hold at their full rate (Little's law: requests/s × the mean hold), spread over the lanes,
+  // and at least an eighth of the limit.
+  int reserved_overdraft(int slots) const;
   void estimate(Ticket& t);
   void enqueue(const std::shared_ptr<Ticket>& t, MonoNanos now);
   // Gives a reserved ticket's bucket charge back (it never ran).
@@ -170,10 +190,13 @@ class PoolScheduler {
   const Ticket* submitting_ = nullptr;  // not notified: its submitter reads the state on return
   double max_estimate_ = 0;
   OutputEstimator outputs_;
+  std::optional<AdaptiveLimit> adaptive_;
   // The request mix (EWMA of prompt and output tokens per sequence), for `latency`.
   double mean_prompt_ = 0, mean_output_ = 0;
   double sized_prompt_ = 0, sized_output_ = 0;  // the mix the lanes were last sized for
   double mean_hold_ns_ = 0;                     // EWMA of how long a request holds a slot
+  double reserved_rate_ = 0;                    // the reservations' weighted tokens/s, all together
+  double mean_reserved_estimate_ = 0;           // EWMA of a reserved request's weighted estimate
   SchedulerStats counters_;
 };
 

@@ -459,3 +459,72 @@ TEST(PoolScheduler, ABuiltinPoolRunsWhatItsLatencyTargetsAllow) {
 
 }  // namespace
 }  // namespace accord
+
+namespace accord {
+namespace {
+
+// A fake upstream behind an upstream pool's scheduler: its time per output token is
+// base × max(1, running / knee), fixed when a request starts; one shared party keeps the pool
+// backlogged.
+struct FakeUpstream {
+  FakeUpstream(PoolScheduler& scheduler, double knee_requests)
+      : s(scheduler), knee(knee_requests) {}
+  PoolScheduler& s;
+  double knee;
+  double base_s = 0.01;
+  int tokens = 20;
+  MonoNanos now = 0;
+  std::vector<std::shared_ptr<TestTicket>> waiting;
+  std::vector<std::tuple<MonoNanos, double, std::shared_ptr<TestTicket>>> running;
+
+  void step() {
+    while (waiting.size() < 64) {
+      waiting.push_back(ticket(kA));
+      s.submit(waiting.back(), now);
+    }
+    const double pace = base_s * std::max(1.0, s.stats().slots_used / knee);
+    std::erase_if(waiting, [&](const std::shared_ptr<TestTicket>& t) {
+      if (t->state == Ticket::State::kQueued) return false;
+      if (t->state == Ticket::State::kRunning) {
+        running.emplace_back(now + static_cast<MonoNanos>(pace * tokens * 1e9), pace, t);
+      }
+      return true;
+    });
+  }
+  // Runs for `seconds`; returns the mean of the pool's slots over the last third.
+  double run(double seconds) {
+    const MonoNanos end = now + static_cast<MonoNanos>(seconds * 1e9);
+    const MonoNanos tail = end - static_cast<MonoNanos>(seconds / 3 * 1e9);
+    double sum = 0;
+    int n = 0;
+    step();
+    while (now < end) {
+      auto next = std::min_element(running.begin(), running.end());
+      auto [due, pace, t] = *next;
+      running.erase(next);
+      now = due;
+      s.on_upstream_sample(pace, false, now);
+      s.finish(*t, 100, now);
+      step();
+      if (now >= tail) sum += s.stats().slots_total, ++n;
+    }
+    return sum / std::max(1, n);
+  }
+};
+
+TEST(PoolScheduler, AnUpstreamPoolLearnsItsLimitAndBacksOffWhenTheUpstreamSlows) {
+  SchedulerConfig c = config(256);
+  c.max_queue = 1000 * kNanosPerSecond;
+  AdaptiveLimitConfig adaptive;
+  adaptive.max_limit = 256;
+  adaptive.initial_limit = 256;  // as an upstream pool starts: at its max_inflight
+  c.adaptive = adaptive;
+  PoolScheduler s(c);
+  FakeUpstream up(s, 40);
+  EXPECT_NEAR(up.run(600), 40, 4);
+  up.knee = 20;  // it got slower under load
+  EXPECT_NEAR(up.run(600), 20, 2);
+}
+
+}  // namespace
+}  // namespace accord

@@ -84,6 +84,8 @@ struct PoolSim {
   std::vector<std::vector<std::pair<uint32_t, SeqId>>> owner;
   double busy_slot_seconds = 0;
   int slots = 0;
+  double slots_sum = 0;  // the effective limit, sampled with the series
+  int64_t slots_samples = 0;
   int64_t max_queue = 0;
   int64_t served = 0, slo_met = 0, output_tokens = 0;
 };
@@ -272,6 +274,13 @@ void Simulation::finish(uint32_t r, double t) {
   PoolSim& ps = pool_of(r);
   PartyStats& st = parties_[in.party];
   const double weighted = in.prompt_tokens + ps.output_weight * in.output_tokens;
+  if (!ps.builtin) {  // an upstream pool's adaptive limit learns from its latency, as served
+    const double first = req.first_token >= 0 ? req.first_token : t;
+    const double per_token = in.output_tokens >= 2
+                                 ? (t - first) / (in.output_tokens - 1)
+                                 : (t - req.arrival) / std::max(1, in.output_tokens);
+    ps.scheduler->on_upstream_sample(per_token, false, to_ns(t));
+  }
   ps.scheduler->finish(*req.ticket, weighted, to_ns(t), in.output_tokens);
   const BilledTier billed = req.ticket->priority ? BilledTier::kPriority
                             : req.ticket->flex   ? BilledTier::kFlex
@@ -351,6 +360,8 @@ void Simulation::sample_until(double t) {
                                           st.queued_shared + st.queued_preemptible);
       queue_series_[sampled_][p] = static_cast<double>(q);
       pools_[p].max_queue = std::max(pools_[p].max_queue, q);
+      pools_[p].slots_sum += st.slots_total;
+      ++pools_[p].slots_samples;
     }
     ++sampled_;
   }
@@ -478,12 +489,14 @@ SimResult Simulation::run() {
     SimPoolResult r;
     r.pool = a_.pools[ps.id].name;
     r.replicas = static_cast<int>(ps.replicas.size());
-    r.slots = ps.slots;
+    // The effective limit moves with the request mix (latency targets, adaptive limit): its mean.
+    const double slots = ps.slots_samples > 0 ? ps.slots_sum / static_cast<double>(ps.slots_samples)
+                                              : static_cast<double>(ps.slots);
+    r.slots = static_cast<int>(std::lround(slots));
     r.served = ps.served;
     r.slo_met = ps.slo_met;
-    r.utilisation = ps.slots > 0 && out.simulated_s > 0
-                        ? ps.busy_slot_seconds / (ps.slots * out.simulated_s)
-                        : 0;
+    r.utilisation =
+        slots > 0 && out.simulated_s > 0 ? ps.busy_slot_seconds / (slots * out.simulated_s) : 0;
     r.goodput_rps = static_cast<double>(ps.slo_met) / out.simulated_s;
     r.throughput_tokens_per_s = static_cast<double>(ps.output_tokens) / out.simulated_s;
     r.max_queue = ps.max_queue;

@@ -315,6 +315,9 @@ asio::awaitable<ForwardOutcome> forward_to_upstream(EndpointSet& endpoints, Http
     ClientResponse& response = sent.value();
     const CancelOnStop cancel_on_stop(request, response);
     const int status = response.status();
+    if (status == 429 || response.header("x-ratelimit-remaining-requests") == "0") {
+      outcome.rate_limited = true;
+    }
     if (status < 200 || status >= 300) {
       // Retry elsewhere if there is an elsewhere; otherwise the client gets the upstream's own
       // answer (a 503 or 429 with its retry-after), not a synthesized one.

@@ -41,6 +41,9 @@ struct ForwardOutcome {
   int endpoint = -1;  // the endpoint that answered (last tried)
   int attempts = 0;
   bool stopped = false;  // stopped by request.stop; nothing was written unless streaming
+  // An endpoint answered 429, or said its request quota is spent (x-ratelimit-remaining-requests:
+  // 0): the pool's adaptive limit backs off.
+  bool rate_limited = false;
 };
 
 asio::awaitable<ForwardOutcome> forward_to_upstream(EndpointSet& endpoints, HttpClientPool& client,

@@ -1,5 +1,6 @@
-// The simulator and the real gateway agree: the same agreement and the same arrivals (at least
-// 2× overload, a few seconds) through `accord serve` on the built-in engine in real time, and
+// The simulator and the real gateway agree: the same agreement (default pool settings: what the
+// pool runs at once comes from its latency targets) and the same arrivals, at light load and at
+// 2× overload for a few seconds, through `accord serve` on the built-in engine in real time and
 // through `accord simulate`, give per-party served rates within 10% and TTFT p50 within 20%.
 #include <gtest/gtest.h>
 #include <simdjson.h>
@@ -18,12 +19,18 @@ namespace accord::testing {
 namespace {
 
 constexpr int kPrompt = 200;  // token ids: the engine counts exactly these
-constexpr int kOutput = 256;  // ignore_eos: exactly these
+// ignore_eos: exactly max_tokens, which varies from request to request (a batch that started
+// together would otherwise end together).
+int output_tokens(size_t i) {
+  return 128 + static_cast<int>(i * 97 % 256);
+}
 constexpr double kSeconds = 8;
 
 std::string agreement() {
-  // 4 batch slots: about 7 requests/s of this shape; offered 14/s. Shared work that cannot
-  // start within 1.5 s is refused, so what each party gets depends on the scheduler.
+  // A 70B model on 2 × H100 with default settings: the scheduler runs about 75 of these at once
+  // (TPOT within twice the unloaded iteration), about 17 requests/s. Shared work that cannot
+  // start within 1.5 s is refused, so under overload what each party gets depends on the
+  // scheduler.
   return R"(parties:
   lab: { role: provider }
   gold: { role: customer, tier: standard }
@@ -33,7 +40,7 @@ tiers:
 models:
   m: { owner: lab, pool: p }
 pools:
-  p: { engine: builtin, gpu: h100, gpus: 1, model_params_b: 8, max_batch: 4, max_queue_ms: 1500 }
+  p: { engine: builtin, gpu: h100, gpus: 2, tp: 2, model_params_b: 70, max_queue_ms: 1500 }
 reservations:
   - { party: gold, model: m, tokens_per_s: 2000, burst_s: 2, slo: { ttft_p99_ms: 1000 } }
 keys:
@@ -56,27 +63,31 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-TEST(SimulateAgreesWithServe, ServedRatesAndTtftUnderOverload) {
+// Runs the arrivals (each party at its rate, evenly spaced) through both and compares them;
+// TTFT p50s closer than `ttft_slack_ms` pass whatever their ratio (real time has a floor).
+void expect_agreement(double gold_rate, double bulk_rate, double ttft_slack_ms) {
   TempDir dir;
   const std::string config = dir.write("a.yaml", agreement());
-  // The arrivals: gold 2/s, bulk 12/s, evenly spaced (the same for both runs).
   struct Arrival {
     double t;
     std::string party;
+    int output = 0;
   };
   std::vector<Arrival> arrivals;
-  std::string csv = "TIMESTAMP,ContextTokens,GeneratedTokens,party,model\n";
+  std::string csv = "TIMESTAMP,ContextTokens,GeneratedTokens,party,model,max_tokens\n";
   for (const auto& [party, rate] :
-       std::vector<std::pair<std::string, double>>{{"gold", 2}, {"bulk", 12}}) {
+       std::vector<std::pair<std::string, double>>{{"gold", gold_rate}, {"bulk", bulk_rate}}) {
     for (int i = 0; i < static_cast<int>(kSeconds * rate); ++i) {
       arrivals.push_back({(i + 0.5) / rate, party});
     }
   }
   std::sort(arrivals.begin(), arrivals.end(),
             [](const Arrival& a, const Arrival& b) { return a.t < b.t; });
-  for (const Arrival& a : arrivals) {
-    csv += std::to_string(a.t) + "," + std::to_string(kPrompt) + "," + std::to_string(kOutput) +
-           "," + a.party + ",m\n";
+  for (size_t i = 0; i < arrivals.size(); ++i) {
+    Arrival& a = arrivals[i];
+    a.output = output_tokens(i);
+    csv += std::to_string(a.t) + "," + std::to_string(kPrompt) + "," + std::to_string(a.output) +
+           "," + a.party + ",m," + std::to_string(a.output) + "\n";
   }
   const std::string trace = dir.write("trace.csv", csv);
 
@@ -105,8 +116,7 @@ TEST(SimulateAgreesWithServe, ServedRatesAndTtftUnderOverload) {
   std::string prompt = "[";
   for (int i = 0; i < kPrompt; ++i) prompt += (i ? ",1" : "1");
   prompt += "]";
-  const std::string body = R"({"model":"m","prompt":)" + prompt + R"(,"max_tokens":)" +
-                           std::to_string(kOutput) + R"(,"ignore_eos":true,"stream":true})";
+
   std::mutex mu;
   std::map<std::string, Outcome> real;
   std::vector<std::thread> threads;
@@ -116,6 +126,8 @@ TEST(SimulateAgreesWithServe, ServedRatesAndTtftUnderOverload) {
       const auto at = t0 + std::chrono::microseconds(static_cast<int64_t>(a.t * 1e6));
       HttpConnection c(s.port);
       std::this_thread::sleep_until(at);
+      const std::string body = R"({"model":"m","prompt":)" + prompt + R"(,"max_tokens":)" +
+                               std::to_string(a.output) + R"(,"ignore_eos":true,"stream":true})";
       c.send_request("POST", "/v1/completions", body,
                      bearer(a.party == "gold" ? kCopilotKey : kAcmeKey));
       const HttpResponse head = c.read_head(30'000);
@@ -133,7 +145,7 @@ TEST(SimulateAgreesWithServe, ServedRatesAndTtftUnderOverload) {
       std::lock_guard lock(mu);
       Outcome& o = real[a.party];
       o.ttft_ms.push_back(ttft);
-      o.served_weighted += kPrompt + 3.0 * kOutput;
+      o.served_weighted += kPrompt + 3.0 * a.output;
     });
   }
   for (auto& t : threads) t.join();
@@ -144,11 +156,21 @@ TEST(SimulateAgreesWithServe, ServedRatesAndTtftUnderOverload) {
     const double real_ttft = median(real[party].ttft_ms);
     EXPECT_NEAR(real_rate, sim_rate, 0.10 * sim_rate)
         << party << ": served " << real_rate << " tok/s for real, " << sim_rate << " simulated";
-    EXPECT_NEAR(real_ttft, sim_ttft, 0.20 * sim_ttft)
+    EXPECT_NEAR(real_ttft, sim_ttft, std::max(0.20 * sim_ttft, ttft_slack_ms))
         << party << ": TTFT p50 " << real_ttft << " ms for real, " << sim_ttft << " simulated";
     std::printf("%s: served %.0f vs %.0f tok/s, TTFT p50 %.0f vs %.0f ms (real vs simulated)\n",
                 party.c_str(), real_rate, sim_rate, real_ttft, sim_ttft);
   }
+}
+
+TEST(SimulateAgreesWithServe, ServedRatesAndTtftUnderOverload) {
+  expect_agreement(2, 30, 0);  // 32 requests/s offered, about 17 served
+}
+
+TEST(SimulateAgreesWithServe, ServedRatesAndTtftAtLightLoad) {
+  // 2 requests/s: nothing waits; the TTFT is the prefill, some tens of milliseconds, where the
+  // gateway's and the client's own milliseconds are no longer a small part.
+  expect_agreement(1, 1, 10);
 }
 
 }  // namespace

@@ -42,6 +42,7 @@ std::vector<Arrival> reserved_traffic(const Agreement& a, PoolId pool, const Fle
 struct Trial {
   bool ok = false;
   double utilisation = 0;
+  std::string failure;  // the first target it misses, with the figures
 };
 
 // Does `pool` on `gpus` GPUs meet every reservation, each scaled to `scale` × its rate (and its
@@ -59,10 +60,24 @@ Trial try_size(const Agreement& a, PoolId pool, int gpus, const Fleet& f, double
   Trial t;
   t.ok = true;
   for (const SimPartyResult& p : r.parties) {
-    if (p.requests == 0) continue;
-    if (p.served_weighted < 0.97 * p.demanded_weighted) t.ok = false;
-    if (static_cast<double>(p.slo_met) < f.attainment * static_cast<double>(p.requests))
+    if (p.requests == 0 || !t.ok) continue;
+    if (p.served_weighted < 0.97 * p.demanded_weighted) {
       t.ok = false;
+      t.failure = fmt::format("{} is served {:.0f} of its {:.0f} reserved tokens/s", p.party,
+                              p.served_tokens_per_s, p.reserved_tokens_per_s);
+    } else if (static_cast<double>(p.slo_met) < f.attainment * static_cast<double>(p.requests)) {
+      t.ok = false;
+      std::string targets;
+      if (p.ttft_target_ms) {
+        targets += fmt::format("TTFT p99 {:.0f} ms against {:.0f}", p.ttft.p99, *p.ttft_target_ms);
+      }
+      if (p.tpot_target_ms) {
+        targets += fmt::format("{}TPOT p99 {:.1f} ms against {:.1f}", targets.empty() ? "" : ", ",
+                               p.tpot.p99, *p.tpot_target_ms);
+      }
+      t.failure = fmt::format("{} meets its SLO on {:.1f}% of requests, not {:.1f}% ({})", p.party,
+                              100 * p.attainment, 100 * f.attainment, targets);
+    }
   }
   for (const SimPoolResult& p : r.pools) {
     if (p.pool == a.pools[pool].name) t.utilisation = p.utilisation;
@@ -203,13 +218,15 @@ Plan make_plan(const Agreement& a, const Fleet& f) {
     // bisect. Beyond the inventory only to say by how much it falls short.
     const int limit = std::max(inventory, pp.tp) * 16;
     int hi = pp.tp;
-    while (hi <= limit && !try_size(a, id, hi, f, 1.0, start).ok) hi *= 2;
+    Trial last;
+    while (hi <= limit && !(last = try_size(a, id, hi, f, 1.0, start)).ok) hi *= 2;
     if (hi > limit) {
       pp.feasible = false;
       plan.feasible = false;
-      plan.problems.push_back(
-          fmt::format("pool {}: even {} {} GPUs do not meet its reservations ({:.0f} tokens/s)",
-                      pool.name, limit, pool.gpu, pp.reserved_tokens_per_s));
+      plan.problems.push_back(fmt::format(
+          "pool {}: its reservations ({:.0f} tokens/s) are not met at any size up to {} {} GPUs: "
+          "at {}, {}",
+          pool.name, pp.reserved_tokens_per_s, hi / 2, pool.gpu, hi / 2, last.failure));
       plan.pools.push_back(pp);
       continue;
     }

@@ -5,6 +5,8 @@
 #include <simdjson.h>
 #include <yaml-cpp/yaml.h>
 
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <map>
 #include <set>
@@ -123,6 +125,52 @@ TEST(Plan, AnAgreementBeyondTheFleetExits2SayingByHowMuch) {
   EXPECT_NE(out.find("h100: the reservations need at least"), std::string::npos) << out;
   EXPECT_NE(out.find("the fleet has 2 (short by"), std::string::npos) << out;
   EXPECT_NE(out.find("INFEASIBLE"), std::string::npos);
+}
+
+// An 8B pool with a reservation of a few thousand tokens/s: tight TTFT targets a GPU meets are
+// planned on one or two GPUs; one no GPU count meets is named, with its figures.
+std::string eight_b(int ttft_ms) {
+  return fmt::format(R"(parties:
+  lab: {{ role: provider }}
+  a: {{ role: customer, tier: standard }}
+tiers:
+  standard: {{ weight: 1 }}
+models:
+  m: {{ owner: lab, pool: p, context_window: 131072 }}
+pools:
+  p: {{ engine: builtin, gpu: h100, gpus: 2, model_params_b: 8 }}
+reservations:
+  - {{ party: a, model: m, tokens_per_s: 4000, slo: {{ ttft_p99_ms: {} }} }}
+)",
+                     ttft_ms);
+}
+
+TEST(Plan, AReservationWithATightTtftTargetIsPlannedOnFewGpus) {
+  TempDir dir;
+  const std::string fleet = dir.write("fleet.yaml",
+                                      "gpus:\n  - { type: h100, nodes: 1, gpus_per_node: 8 }\n"
+                                      "sizing: { sim_seconds: 30 }\n");
+  for (const int ttft_ms : {800, 2000, 3000}) {
+    const std::string config = dir.write("a.yaml", eight_b(ttft_ms));
+    int code = 0;
+    const std::string out =
+        run("plan --config " + config + " --fleet " + fleet + " --format json", &code);
+    ASSERT_EQ(code, 0) << out;
+    const std::string json = out.substr(out.find('{'), out.rfind('}') - out.find('{') + 1);
+    simdjson::dom::parser parser;
+    simdjson::dom::element plan = parser.parse(json);
+    for (simdjson::dom::element p : plan["pools"].get_array()) {
+      EXPECT_LE(int64_t(p["planned_gpus"]), 2) << ttft_ms << " ms: " << out;
+    }
+  }
+  // 5 ms is less than the prefill of a 1,000-token prompt: it says so, not just "infeasible".
+  const std::string config = dir.write("a.yaml", eight_b(5));
+  int code = 0;
+  const std::string out = run("plan --config " + config + " --fleet " + fleet, &code);
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find("a meets its SLO on 0.0% of requests, not 99.0% (TTFT p99"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("against 5)"), std::string::npos) << out;
 }
 
 TEST(Plan, ABadFleetFileIsAnError) {

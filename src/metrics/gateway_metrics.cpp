@@ -120,11 +120,13 @@ GatewayMetrics::GatewayMetrics(const AgreementStore& store, const Ledger* ledger
                                 .Register(*registry_)),
       pool_slots_used_(prometheus::BuildGauge()
                            .Name("accord_pool_slots_used")
-                           .Help("Dispatch slots in use")
+                           .Help("Requests the pool is running")
                            .Register(*registry_)),
       pool_slots_total_(prometheus::BuildGauge()
                             .Name("accord_pool_slots")
-                            .Help("Dispatch slots of the pool")
+                            .Help("Requests the pool runs at once: its effective concurrency "
+                                  "limit (from its latency targets, an upstream pool's adaptive "
+                                  "limit, or max_batch)")
                             .Register(*registry_)),
       pool_queue_(prometheus::BuildGauge()
                       .Name("accord_pool_queue_depth")

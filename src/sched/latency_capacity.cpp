@@ -18,8 +18,8 @@ int latency_batch(const ReplicaParams& p, const LatencyTargets& targets, double 
   out = std::max(1.0, out);
   int most = p.max_batch;
   if (p.kv_capacity_tokens > 0) {
-    most =
-        std::min<double>(most, std::floor(static_cast<double>(p.kv_capacity_tokens) / (in + out)));
+    const double fit = std::floor(static_cast<double>(p.kv_capacity_tokens) / (in + out));
+    most = static_cast<int>(std::min<double>(most, fit));
   }
   most = std::max(1, most);
   const double tpot = targets.tpot_s > 0 ? targets.tpot_s : 2 * steady_iteration_s(p, 1, in, out);

@@ -41,10 +41,12 @@ std::vector<Arrival> poisson(const Agreement& a, const std::vector<Load>& loads,
     std::exponential_distribution<double> gap(l.rate_per_s);
     std::uniform_int_distribution<int> prompt(l.prompt_min, l.prompt_max);
     std::uniform_int_distribution<int> output(l.output_min, l.output_max);
-    for (double t = gap(rng); t < seconds; t += gap(rng)) {
+    double t = gap(rng);
+    while (t < seconds) {
       // Like most clients, no max_tokens: the scheduler estimates what it will produce.
       out.push_back(
           {t, *a.find_party(l.party), *a.find_model("m"), prompt(rng), output(rng), 0, l.tier});
+      t += gap(rng);
     }
   }
   std::stable_sort(out.begin(), out.end(),

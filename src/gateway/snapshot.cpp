@@ -20,7 +20,8 @@ std::string fingerprint(const Pool& pool) {
 }
 
 std::string scheduler_fingerprint(const SchedulerConfig& c) {
-  std::string f = fmt::format("{} {} {}", c.headroom_slots, c.max_queue, c.fcfs);
+  std::string f =
+      fmt::format("{} {} {} {}", c.headroom_slots, c.max_queue, c.shared_ttft_target, c.fcfs);
   if (c.latency) f += fmt::format(" T{}/{}", c.latency->targets.ttft_s, c.latency->targets.tpot_s);
   if (c.adaptive) f += fmt::format(" A{}", c.adaptive->latency_target_s);
   for (const Lane& l : c.lanes) f += fmt::format(" L{}/{}", l.slots, l.kv_tokens);

@@ -79,19 +79,24 @@ void AdaptiveLimit::end_window(MonoNanos now) {
   const double before = estimate_;
   if (window_drops_ > kDropShare * total) {
     estimate_ *= kDropBackoff;
+    slow_start_ = false;
   } else {
     const double mean_s = window_latency_sum_s_ / window_samples_;
     smoothed_latency_s_ = smoothed_latency_s_ == 0
                               ? mean_s
                               : smoothed_latency_s_ + kSmoothing * (mean_s - smoothed_latency_s_);
     if (min_latency_s_ == 0 || mean_s < min_latency_s_) min_latency_s_ = mean_s;
+    const double queue = estimate_ * (1 - min_latency_s_ / mean_s);
+    const double log = log10_at_least_1(estimate_);
+    const double alpha = kAlphaPerLog * log;
+    const double beta = kBetaPerLog * log;
+    if (slow_start_ && queue >= alpha) slow_start_ = false;
     if (config_.latency_target_s > 0 && smoothed_latency_s_ > config_.latency_target_s) {
       estimate_ *= kTargetBackoff;
+      slow_start_ = false;
+    } else if (slow_start_) {
+      if (busy) estimate_ *= 2;
     } else {
-      const double queue = estimate_ * (1 - min_latency_s_ / mean_s);
-      const double log = log10_at_least_1(estimate_);
-      const double alpha = kAlphaPerLog * log;
-      const double beta = kBetaPerLog * log;
       if (queue > beta) {
         // queue ≈ L − knee: go straight back to the middle of the band.
         estimate_ -= std::max(log, queue - (alpha + beta) / 2);
@@ -169,6 +174,7 @@ void AdaptiveLimit::on_rate_limited(MonoNanos now) {
     probe_ = Probe::kNone;
   }
   estimate_ *= kRateLimitBackoff;
+  slow_start_ = false;
   clamp_estimate();
   reset_window();
   decreasing_windows_ = 0;  // a 429 says nothing about min latency

@@ -99,6 +99,10 @@ class AdaptiveLimit {
   MonoNanos last_window_span_ = 0;
 
   int windows_since_probe_ = 0;
+  // Slow start, as TCP's: from a small initial limit, where the first window measures the
+  // no-load latency, it doubles each busy window that shows no queue, until one does. Starting
+  // at max_limit instead would take that first measurement far past the knee and hold it there.
+  bool slow_start_ = true;
   int decreasing_windows_ = 0;  // in a row
   Probe probe_ = Probe::kNone;
   double probe_saved_estimate_ = 0;

@@ -48,6 +48,9 @@ SchedulerConfig scheduler_config(const Agreement& a, PoolId pool_id, bool fcfs,
   c.fcfs = fcfs;
   c.headroom_slots = pool.headroom_slots;
   c.max_queue = pool.max_queue_ms * kNanosPerMilli;
+  if (pool.slo.ttft_p99_ms && !fcfs) {
+    c.shared_ttft_target = static_cast<MonoNanos>(*pool.slo.ttft_p99_ms * kNanosPerMilli);
+  }
   if (pool.engine == PoolEngine::kBuiltin) {
     const ReplicaParams p = replica_params_for(pool);
     c.lanes.assign(static_cast<size_t>(replicas_for(pool)),
@@ -58,10 +61,9 @@ SchedulerConfig scheduler_config(const Agreement& a, PoolId pool_id, bool fcfs,
     int slots = 0;
     for (const UpstreamEndpoint& e : pool.upstreams) slots += e.max_inflight;
     c.lanes.push_back(Lane{slots, INT64_MAX});
-    // Learned online within max_inflight, starting there: an upstream that queues gives it back.
+    // Learned online within max_inflight, from a slow start at the config's initial limit.
     AdaptiveLimitConfig adaptive;
     adaptive.max_limit = std::max(1, slots);
-    adaptive.initial_limit = adaptive.max_limit;
     adaptive.latency_target_s = pool_latency_targets(a, pool_id).tpot_s;
     c.adaptive = adaptive;
   }

@@ -234,6 +234,10 @@ void PoolScheduler::enqueue(const std::shared_ptr<Ticket>& t, MonoNanos now) {
     }
     ++counters_.spilled;  // beyond it: shared work at once, at the tier it asked for
   }
+  if (!t->preemptible && config_.shared_ttft_target > 0) {
+    // The pool's own TTFT target: what cannot start in time is refused at once, not served late.
+    t->deadline = std::min(t->deadline, now + config_.shared_ttft_target);
+  }
   if (t->preemptible) {
     t->cls = SchedClass::kPreemptible;
     preemptible_.push(t->party, weight(t->party), t);

@@ -73,6 +73,8 @@ struct SchedulerConfig {
   std::optional<AdaptiveLimitConfig> adaptive;
   int headroom_slots = 0;
   MonoNanos max_queue = 30 * kNanosPerSecond;
+  // The pool's TTFT target (its slo), the deadline of priority and shared work (0: max_queue).
+  MonoNanos shared_ttft_target = 0;
   bool fcfs = false;
   std::vector<ReservationSpec> reservations;
   std::vector<double> party_weights;  // by PartyId; missing: 1

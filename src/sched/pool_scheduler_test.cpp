@@ -516,14 +516,39 @@ TEST(PoolScheduler, AnUpstreamPoolLearnsItsLimitAndBacksOffWhenTheUpstreamSlows)
   SchedulerConfig c = config(256);
   c.max_queue = 1000 * kNanosPerSecond;
   AdaptiveLimitConfig adaptive;
-  adaptive.max_limit = 256;
-  adaptive.initial_limit = 256;  // as an upstream pool starts: at its max_inflight
+  adaptive.max_limit = 256;  // as an upstream pool starts: slow start from the initial limit
   c.adaptive = adaptive;
   PoolScheduler s(c);
   FakeUpstream up(s, 40);
   EXPECT_NEAR(up.run(600), 40, 4);
   up.knee = 20;  // it got slower under load
   EXPECT_NEAR(up.run(600), 20, 2);
+}
+
+}  // namespace
+}  // namespace accord
+
+namespace accord {
+namespace {
+
+TEST(PoolScheduler, ThePoolsTtftTargetIsTheDeadlineOfSharedWork) {
+  SchedulerConfig c = config(1);
+  c.max_queue = 10'000 * kMs;
+  c.shared_ttft_target = 300 * kMs;
+  PoolScheduler s(c);
+  auto first = ticket(kA);  // learn how long a request holds a slot: 200 ms
+  s.submit(first, 0);
+  s.finish(*first, 100, 200 * kMs);
+  auto running = ticket(kA), waits = ticket(kB);
+  s.submit(running, 200 * kMs);
+  s.submit(waits, 200 * kMs);  // starts in about 200 ms: within 300
+  EXPECT_EQ(waits->state, Ticket::State::kQueued);
+  EXPECT_EQ(waits->deadline, 500 * kMs);
+  auto late = ticket(kB);  // about 400 ms: refused at once, though max_queue is 10 s
+  s.submit(late, 200 * kMs);
+  EXPECT_EQ(late->state, Ticket::State::kRefused);
+  s.on_time(500 * kMs);  // nothing freed in time: refused at the target, not served late
+  EXPECT_EQ(waits->state, Ticket::State::kRefused);
 }
 
 }  // namespace

@@ -305,13 +305,14 @@ void Simulation::finish(uint32_t r, double t) {
     tpot_ms = (t - first) * 1000 / (in.output_tokens - 1);
     st.tpot_ms.push_back(static_cast<float>(tpot_ms));
   }
-  // Its SLO: the reservation's on this model, if the party has one.
-  bool met = true;
+  // Its SLO: the reservation's on this model, if the party has one; else the pool's.
+  const Slo* slo = &a_.pools[ps.id].slo;
   for (const Reservation& res : a_.reservations) {
-    if (res.party != in.party || res.model != in.model) continue;
-    if (res.slo.ttft_p99_ms && ttft_ms > *res.slo.ttft_p99_ms) met = false;
-    if (res.slo.tpot_p99_ms && tpot_ms > *res.slo.tpot_p99_ms) met = false;
+    if (res.party == in.party && res.model == in.model) slo = &res.slo;
   }
+  bool met = true;
+  if (slo->ttft_p99_ms && ttft_ms > *slo->ttft_p99_ms) met = false;
+  if (slo->tpot_p99_ms && tpot_ms > *slo->tpot_p99_ms) met = false;
   if (met) ++st.slo_met, ++ps.slo_met;
   const auto b = std::min(buckets_ - 1, static_cast<size_t>(t / bucket_s_));
   served_series_[b][in.party] += weighted;

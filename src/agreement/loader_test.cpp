@@ -67,6 +67,18 @@ TEST(Loader, UnknownTopLevelKey) {
               ElementsAre("a.yaml:10:1: billing: unknown key"));
 }
 
+TEST(Loader, APoolsSloHoldsLatencyTargetsOnly) {
+  std::string y = kMinimal;
+  y.replace(y.find("model_params_b: 8 }"), 19,
+            "model_params_b: 8, slo: { ttft_p99_ms: 900, tpot_p99_ms: 50 } }");
+  const LoadResult r = load_agreement(y, "a.yaml");
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(r.messages());
+  EXPECT_EQ(r.agreement->pools[0].slo.ttft_p99_ms, 900);
+  EXPECT_EQ(r.agreement->pools[0].slo.tpot_p99_ms, 50);
+  y.replace(y.find("tpot_p99_ms: 50"), 15, "availability: 99");
+  EXPECT_THAT(errors_of(y), ElementsAre("a.yaml:9:90: pools.p1.slo.availability: unknown key"));
+}
+
 TEST(Loader, UnknownNestedKey) {
   std::string y = kMinimal;
   y.replace(y.find("{ weight: 1 }"), 13, "{ weight: 1, colour: red }");

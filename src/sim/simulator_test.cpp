@@ -163,6 +163,38 @@ TEST(Traffic, ATraceRefusesNonFiniteTimesAndHugeTokenCounts) {
   }
 }
 
+TEST(Traffic, MaxTokensIsReadFromATraceAndATrafficFileAndCapsTheOutput) {
+  const auto a = agreement();
+  const std::string trace = write_temp("accord-trace-max.csv",
+                                       "TIMESTAMP,ContextTokens,GeneratedTokens,max_tokens\n"
+                                       "0,100,300,200\n"
+                                       "1,100,50,\n");
+  const auto rows = load_trace(trace, *a, {});
+  ASSERT_TRUE(rows.ok()) << rows.error().message;
+  EXPECT_EQ(rows.value()[0].max_tokens, 200);
+  EXPECT_EQ(rows.value()[0].output_tokens, 200);  // capped at what it asked for
+  EXPECT_EQ(rows.value()[1].max_tokens, 0);       // empty: it sent none
+  EXPECT_EQ(rows.value()[1].output_tokens, 50);
+  const std::string bad = write_temp("accord-trace-bad.csv",
+                                     "TIMESTAMP,ContextTokens,GeneratedTokens,max_tokens\n"
+                                     "0,100,300,zero\n");
+  EXPECT_EQ(load_trace(bad, *a, {}).error().message,
+            bad + ":2: max_tokens must be empty or an integer from 1 to 10000000");
+  const std::string traffic =
+      write_temp("accord-traffic-max.yaml",
+                 "duration_s: 10\n"
+                 "parties:\n"
+                 "  a: { rate_per_s: 10, output_tokens: 300, max_tokens: 100 }\n"
+                 "  b: { rate_per_s: 10, output_tokens: 300, max_tokens: none }\n");
+  const auto arrivals = load_traffic(traffic, *a, 0, 7, 0);
+  ASSERT_TRUE(arrivals.ok()) << arrivals.error().message;
+  for (const Arrival& r : arrivals.value()) {
+    const bool capped = r.party == *a->find_party("a");
+    EXPECT_EQ(r.max_tokens, capped ? 100 : 0);
+    EXPECT_EQ(r.output_tokens, capped ? 100 : 300);
+  }
+}
+
 TEST(Traffic, APoissonPartyArrivesAtItsRate) {
   const auto a = agreement();
   const std::string path =

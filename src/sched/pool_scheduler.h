@@ -161,6 +161,10 @@ class PoolScheduler {
   void uncharge(Ticket& t, MonoNanos now);
   // Resizes the lanes of a built-in pool for the request mix seen so far.
   void resize_for_mix();
+  // A request of `prompt_tokens` that will likely produce `output_tokens` per choice arrived.
+  void observe_mix(double prompt_tokens, double output_tokens);
+  // `mean` moves towards `sample` (0: no sample yet).
+  static void moving_average(double& mean, double sample);
   bool reserved_waiting() const;
   void dispatch(MonoNanos now);
   bool dispatch_one(MonoNanos now);

@@ -315,7 +315,8 @@ asio::awaitable<ForwardOutcome> forward_to_upstream(EndpointSet& endpoints, Http
     ClientResponse& response = sent.value();
     const CancelOnStop cancel_on_stop(request, response);
     const int status = response.status();
-    if (status == 429 || response.header("x-ratelimit-remaining-requests") == "0") {
+    if (status == 429 || response.header("x-ratelimit-remaining-requests") == "0" ||
+        response.header("x-ratelimit-remaining-tokens") == "0") {
       outcome.rate_limited = true;
     }
     if (status < 200 || status >= 300) {

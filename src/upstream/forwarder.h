@@ -41,8 +41,8 @@ struct ForwardOutcome {
   int endpoint = -1;  // the endpoint that answered (last tried)
   int attempts = 0;
   bool stopped = false;  // stopped by request.stop; nothing was written unless streaming
-  // An endpoint answered 429, or said its request quota is spent (x-ratelimit-remaining-requests:
-  // 0): the pool's adaptive limit backs off.
+  // An endpoint answered 429, or said its quota is spent (x-ratelimit-remaining-requests or
+  // -tokens: 0, as OpenAI and Azure send them): the pool's adaptive limit backs off.
   bool rate_limited = false;
 };
 

@@ -121,6 +121,29 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"short_body", Fault::kShortBody, 0, "", false, 502, 502}),
     [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
 
+// An upstream that answers 429 governs the pool's concurrency: the limit accord learned for it
+// (its slow start begins at 8) halves, as /metrics shows.
+TEST(UpstreamFaults, AnUpstreams429HalvesThePoolsConcurrencyLimit) {
+  FaultUpstream upstream(Fault::kStatus, 429, "1");
+  TempDir dir;
+  TestAgreement t;
+  t.upstream_ports = {upstream.port()};
+  Served s = start_serve(dir.write("a.yaml", agreement_yaml(t, dir)), {"--workers", "1"});
+  auto limit = [&] {
+    const std::string m = http(s.port, "GET", "/metrics", "", bearer(kCloudKey)).body;
+    const std::string series = "accord_pool_slots{pool=\"up\"} ";
+    const size_t at = m.find(series);
+    return at == std::string::npos ? -1.0 : std::stod(m.substr(at + series.size()));
+  };
+  EXPECT_EQ(limit(), 8);
+  const HttpResponse r =
+      http(s.port, "POST", "/v1/chat/completions", body(false), bearer(kAcmeKey));
+  EXPECT_EQ(r.status, 429) << r.body;
+  EXPECT_EQ(limit(), 4);
+  s.process->signal(SIGTERM);
+  EXPECT_EQ(s.process->wait_exit(), 0);
+}
+
 // A stream that never ends: the client leaves, and the gateway closes the upstream connection
 // and records the request once, as the client's departure (499).
 TEST(UpstreamFaults, AnEndlessStreamEndsWhenItsClientLeaves) {

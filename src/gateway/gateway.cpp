@@ -296,7 +296,19 @@ void Gateway::complete(RequestContext& ctx) {
     } else {
       // A whole answer teaches the scheduler what this party's requests produce.
       const bool whole = ctx.status == 200 && !ctx.client_gone && !ctx.error;
-      ctx.scheduler->finish(*ctx.ticket, actual, whole ? ctx.completion_tokens : -1);
+      if (ctx.upstream_sample && !ctx.upstream_sample->dropped) {
+        // The upstream's time per output token once generation started (streams), or its whole
+        // time per token (whole answers): what its load does to its latency.
+        const bool streamed =
+            ctx.body.stream && ctx.completion_tokens >= 2 && ctx.first_token_at > ctx.dispatched_at;
+        ctx.upstream_sample->latency_per_token_s =
+            streamed ? nanos_to_seconds(ctx.finished_at - ctx.first_token_at) /
+                           static_cast<double>(ctx.completion_tokens - 1)
+                     : nanos_to_seconds(ctx.finished_at - ctx.dispatched_at) /
+                           static_cast<double>(std::max<int64_t>(1, ctx.completion_tokens));
+      }
+      ctx.scheduler->finish(*ctx.ticket, actual, whole ? ctx.completion_tokens : -1,
+                            ctx.upstream_sample ? &*ctx.upstream_sample : nullptr);
     }
   }
   if (ctx.key != nullptr && ctx.model != kNone) {

@@ -69,22 +69,14 @@ asio::awaitable<void> Gateway::dispatch(HttpExchange& exchange, RequestContext& 
       ctx.client_gone = outcome.client_gone;
       ctx.status = outcome.status;
       ctx.endpoint = outcome.endpoint;
-      // What the upstream's latency says about its load: the time per output token once
-      // generation started (streams), or the whole time per token (whole answers).
-      const MonoNanos end = clock_.now();
-      const bool streamed = ctx.body.stream && ctx.completion_tokens >= 2 &&
-                            outcome.first_token_at > ctx.dispatched_at;
-      const double per_token_s =
-          streamed ? nanos_to_seconds(end - outcome.first_token_at) /
-                         static_cast<double>(ctx.completion_tokens - 1)
-                   : nanos_to_seconds(end - ctx.dispatched_at) /
-                         static_cast<double>(std::max<int64_t>(1, ctx.completion_tokens));
+      // What the answer says about the upstream's load (its latency is measured at complete()).
       // A 429 is the upstream's quota, not its latency: it counts through rate_limited only.
-      const bool dropped = outcome.status != 429 &&
-                           (outcome.status >= 500 ||
-                            (outcome.error && outcome.error->source == ErrorSource::kUpstream));
       if (!outcome.stopped && !outcome.client_gone) {
-        ctx.scheduler->upstream_sample(dropped ? 0 : per_token_s, dropped, outcome.rate_limited);
+        UpstreamSample& sample = ctx.upstream_sample.emplace();
+        sample.dropped = outcome.status != 429 &&
+                         (outcome.status >= 500 ||
+                          (outcome.error && outcome.error->source == ErrorSource::kUpstream));
+        sample.rate_limited = outcome.rate_limited;
       }
       if (outcome.error) ctx.error = std::move(outcome.error);
       stopped = outcome.stopped;

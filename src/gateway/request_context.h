@@ -47,6 +47,7 @@ struct RequestContext {
   LimitLease lease;  // declared after `snapshot`: released before it
   std::shared_ptr<SchedulerHost> scheduler;
   std::shared_ptr<GatewayTicket> ticket;
+  std::optional<UpstreamSample> upstream_sample;  // an upstream pool's answer, for its limit
 
   bool reserved = false;  // the party has a reservation on the model (its SLA covers this)
   bool recorded = false;  // its usage record is in the ledger's queue already

@@ -50,18 +50,15 @@ asio::awaitable<void> SchedulerHost::wait(const std::shared_ptr<GatewayTicket>& 
   }
 }
 
-void SchedulerHost::finish(Ticket& ticket, double actual_weighted, int64_t output_tokens) {
+void SchedulerHost::finish(Ticket& ticket, double actual_weighted, int64_t output_tokens,
+                           const UpstreamSample* sample) {
   std::lock_guard lock(mu_);
   const MonoNanos now = clock_.now();
+  if (sample != nullptr) {
+    if (sample->rate_limited) scheduler_.on_upstream_rate_limited(now);
+    scheduler_.on_upstream_sample(sample->latency_per_token_s, sample->dropped, now);
+  }
   scheduler_.finish(ticket, actual_weighted, now, output_tokens);
-  arm_locked(now);
-}
-
-void SchedulerHost::upstream_sample(double latency_per_token_s, bool dropped, bool rate_limited) {
-  std::lock_guard lock(mu_);
-  const MonoNanos now = clock_.now();
-  if (rate_limited) scheduler_.on_upstream_rate_limited(now);
-  scheduler_.on_upstream_sample(latency_per_token_s, dropped, now);
   arm_locked(now);
 }
 

@@ -80,6 +80,13 @@ struct SchedulerConfig {
   std::vector<double> party_weights;  // by PartyId; missing: 1
 };
 
+// What an upstream pool's finished request says about the upstream's load.
+struct UpstreamSample {
+  double latency_per_token_s = 0;  // the time per output token (streams) or per token (whole)
+  bool dropped = false;            // the upstream failed it
+  bool rate_limited = false;       // a 429, or its quota spent
+};
+
 struct SchedulerStats {
   int slots_total = 0;
   int slots_used = 0;

@@ -54,10 +54,7 @@ void SchedulerHost::finish(Ticket& ticket, double actual_weighted, int64_t outpu
                            const UpstreamSample* sample) {
   std::lock_guard lock(mu_);
   const MonoNanos now = clock_.now();
-  if (sample != nullptr) {
-    if (sample->rate_limited) scheduler_.on_upstream_rate_limited(now);
-    scheduler_.on_upstream_sample(sample->latency_per_token_s, sample->dropped, now);
-  }
+  if (sample != nullptr) scheduler_.on_upstream_sample(*sample, now);
   scheduler_.finish(ticket, actual_weighted, now, output_tokens);
   arm_locked(now);
 }

@@ -44,8 +44,7 @@ class SchedulerHost : public std::enable_shared_from_this<SchedulerHost> {
   // Waits until a queued ticket runs or is refused (state kRunning or kRefused).
   asio::awaitable<void> wait(const std::shared_ptr<GatewayTicket>& ticket);
   // `output_tokens`: see PoolScheduler::finish(). `sample` (an upstream pool's request): fed to
-  // its adaptive limit first (PoolScheduler::on_upstream_sample(), on_upstream_rate_limited()),
-  // under the same lock.
+  // its adaptive limit first (PoolScheduler::on_upstream_sample()), under the same lock.
   void finish(Ticket& ticket, double actual_weighted, int64_t output_tokens = -1,
               const UpstreamSample* sample = nullptr);
   void withdraw(Ticket& ticket);

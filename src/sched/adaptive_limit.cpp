@@ -52,9 +52,11 @@ void AdaptiveLimit::reset_window() {
   window_drops_ = 0;
   window_busy_ = 0;
   window_latency_sum_s_ = 0;
+  window_noise_sum_s_ = 0;
 }
 
-void AdaptiveLimit::on_sample(MonoNanos now, double latency_s, int inflight, bool dropped) {
+void AdaptiveLimit::on_sample(MonoNanos now, double latency_s, int inflight, bool dropped,
+                              double noise_s) {
   if (!dropped && !(latency_s > 0 && std::isfinite(latency_s))) return;
   if (probe_ != Probe::kNone) {
     on_probe_sample(latency_s, inflight, dropped);
@@ -67,6 +69,7 @@ void AdaptiveLimit::on_sample(MonoNanos now, double latency_s, int inflight, boo
   } else {
     ++window_samples_;
     window_latency_sum_s_ += latency_s;
+    window_noise_sum_s_ += noise_s;
     if (2 * inflight >= limit()) ++window_busy_;
   }
   if (window_samples_ + window_drops_ >= window_size()) end_window(now);
@@ -86,7 +89,8 @@ void AdaptiveLimit::end_window(MonoNanos now) {
                               ? mean_s
                               : smoothed_latency_s_ + kSmoothing * (mean_s - smoothed_latency_s_);
     if (min_latency_s_ == 0 || mean_s < min_latency_s_) min_latency_s_ = mean_s;
-    const double queue = estimate_ * (1 - min_latency_s_ / mean_s);
+    const double noise_s = window_noise_sum_s_ / window_samples_;
+    const double queue = estimate_ * std::max(0.0, mean_s - min_latency_s_ - noise_s) / mean_s;
     const double log = log10_at_least_1(estimate_);
     const double alpha = kAlphaPerLog * log;
     const double beta = kBetaPerLog * log;

@@ -5,7 +5,8 @@
 //
 // TCP Vegas, as Netflix's concurrency-limits VegasLimit applies it to requests: with `min` the
 // per-token latency at no load and `avg` a window's mean at limit L, L × (1 − min/avg) requests
-// wait in the upstream's queue instead of running; below alpha = log10(L) the limit grows, above
+// wait in the upstream's queue instead of running (a rise within the samples' noise excepted:
+// see on_sample()); below alpha = log10(L) the limit grows, above
 // beta = 2·log10(L) it shrinks (log10 at least 1). Vegas rather than Gradient2: Gradient2 compares
 // a short to a long latency average within a tolerance (2× by default), so it has no fixed
 // reference, lets a standing queue grow up to the tolerance and settles wherever that is; Vegas
@@ -59,7 +60,12 @@ class AdaptiveLimit {
   // on_rate_limited instead). Samples with latency ≤ 0 that are not dropped are ignored.
   // REQUIRES: the pool runs at most limit() requests, except just after a cut (samples of more
   // are skipped, so a pool that ignores the limit freezes it).
-  void on_sample(MonoNanos now, double latency_s, int inflight, bool dropped = false);
+  // `noise_s`: how much of latency_s the measurement itself may add (the gateway's own event loops
+  // under load, spread over the request's tokens); a rise within the window's mean noise is no
+  // evidence of a queue at the upstream, which matters only for upstreams that answer in about a
+  // millisecond (a model server's time per output token is tens of them).
+  void on_sample(MonoNanos now, double latency_s, int inflight, bool dropped = false,
+                 double noise_s = 0);
 
   // The upstream answered 429 or said its rate limit is spent (x-ratelimit-remaining-requests: 0):
   // halves the limit, at most once per window span (1 s before the first window) so that a burst
@@ -96,6 +102,7 @@ class AdaptiveLimit {
   int window_drops_ = 0;
   int window_busy_ = 0;  // samples with inflight ≥ limit/2
   double window_latency_sum_s_ = 0;
+  double window_noise_sum_s_ = 0;
   MonoNanos last_window_span_ = 0;
 
   int windows_since_probe_ = 0;

@@ -26,15 +26,11 @@ void PoolScheduler::observe_mix(double prompt_tokens, double output_tokens) {
   resize_for_mix();
 }
 
-void PoolScheduler::on_upstream_sample(double latency_per_token_s, bool dropped, MonoNanos now) {
+void PoolScheduler::on_upstream_sample(const UpstreamSample& sample, MonoNanos now) {
   if (!adaptive_) return;
-  adaptive_->on_sample(now, latency_per_token_s, slots_used_, dropped);
-  if (adaptive_->limit() != lanes_[0].capacity.slots) set_lane_slots(0, adaptive_->limit(), now);
-}
-
-void PoolScheduler::on_upstream_rate_limited(MonoNanos now) {
-  if (!adaptive_) return;
-  adaptive_->on_rate_limited(now);
+  if (sample.rate_limited) adaptive_->on_rate_limited(now);
+  adaptive_->on_sample(now, sample.latency_per_token_s, slots_used_, sample.dropped,
+                       sample.noise_per_token_s);
   if (adaptive_->limit() != lanes_[0].capacity.slots) set_lane_slots(0, adaptive_->limit(), now);
 }
 

@@ -83,6 +83,7 @@ struct SchedulerConfig {
 // What an upstream pool's finished request says about the upstream's load.
 struct UpstreamSample {
   double latency_per_token_s = 0;  // the time per output token (streams) or per token (whole)
+  double noise_per_token_s = 0;    // what the measurement itself may add to it
   bool dropped = false;            // the upstream failed it
   bool rate_limited = false;       // a 429, or its quota spent
 };
@@ -124,9 +125,7 @@ class PoolScheduler {
   // An upstream pool's request finished: its latency per output token, and whether the upstream
   // failed it (REQUIRES: before finish(), so that it counts itself as running). Feeds the
   // adaptive limit, if the pool has one.
-  void on_upstream_sample(double latency_per_token_s, bool dropped, MonoNanos now);
-  // The upstream answered 429 or said its request quota is spent.
-  void on_upstream_rate_limited(MonoNanos now);
+  void on_upstream_sample(const UpstreamSample& sample, MonoNanos now);
 
   SchedulerStats stats() const;
   const SchedulerConfig& config() const { return config_; }

@@ -503,7 +503,7 @@ struct FakeUpstream {
       auto [due, pace, t] = *next;
       running.erase(next);
       now = due;
-      s.on_upstream_sample(pace, false, now);
+      s.on_upstream_sample({pace, 0, false, false}, now);
       s.finish(*t, 100, now);
       step();
       if (now >= tail) sum += s.stats().slots_total, ++n;

@@ -279,7 +279,7 @@ void Simulation::finish(uint32_t r, double t) {
     const double per_token = in.output_tokens >= 2
                                  ? (t - first) / (in.output_tokens - 1)
                                  : (t - req.arrival) / std::max(1, in.output_tokens);
-    ps.scheduler->on_upstream_sample(per_token, false, to_ns(t));
+    ps.scheduler->on_upstream_sample({per_token, 0, false, false}, to_ns(t));
   }
   ps.scheduler->finish(*req.ticket, weighted, to_ns(t), in.output_tokens);
   const BilledTier billed = req.ticket->priority ? BilledTier::kPriority

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/json_writer.h"
-#include "gateway/request_id.h"
+#include "core/request_id.h"
 #include "http/openai_error.h"
 
 namespace accord {

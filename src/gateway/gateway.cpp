@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "core/request_id.h"
 #include "engine/openai_responder.h"
-#include "gateway/request_id.h"
 #include "http/openai_error.h"
 #include "policy/authenticate.h"
 #include "policy/entitle.h"

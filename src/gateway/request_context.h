@@ -9,7 +9,7 @@
 
 #include "agreement/pricing.h"
 #include "core/error.h"
-#include "gateway/request_id.h"
+#include "core/request_id.h"
 #include "gateway/scheduler_host.h"
 #include "gateway/snapshot.h"
 #include "openai/request_body.h"

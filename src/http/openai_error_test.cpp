@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "gateway/request_id.h"
+#include "core/request_id.h"
 
 namespace accord {
 namespace {

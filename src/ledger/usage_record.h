@@ -9,7 +9,7 @@
 #include "agreement/agreement.h"
 #include "core/clock.h"
 #include "core/error.h"
-#include "gateway/request_id.h"
+#include "core/request_id.h"
 #include "openai/request_body.h"
 #include "sched/ticket.h"
 

@@ -1,4 +1,4 @@
-#include "gateway/request_id.h"
+#include "core/request_id.h"
 
 #include <atomic>
 #include <cstdint>

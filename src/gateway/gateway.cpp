@@ -297,19 +297,11 @@ void Gateway::complete(RequestContext& ctx) {
       // A whole answer teaches the scheduler what this party's requests produce.
       const bool whole = ctx.status == 200 && !ctx.client_gone && !ctx.error;
       if (ctx.upstream_sample && !ctx.upstream_sample->dropped) {
-        // The upstream's time per output token once generation started (streams), or its whole
-        // time per token (whole answers): what its load does to its latency.
-        // Either may be off by the time the gateway's own event loops took to get to it, about a
-        // millisecond under load: spread over the tokens, that is the measurement's noise.
-        constexpr double kLoopDelayS = 0.001;
-        const bool streamed =
-            ctx.body.stream && ctx.completion_tokens >= 2 && ctx.first_token_at > ctx.dispatched_at;
-        const auto tokens = static_cast<double>(
-            streamed ? ctx.completion_tokens - 1 : std::max<int64_t>(1, ctx.completion_tokens));
-        const MonoNanos from = streamed ? ctx.first_token_at : ctx.dispatched_at;
-        ctx.upstream_sample->latency_per_token_s =
-            nanos_to_seconds(ctx.finished_at - from) / tokens;
-        ctx.upstream_sample->noise_per_token_s = kLoopDelayS / tokens;
+        const UpstreamSample measured =
+            measure_upstream(ctx.dispatched_at, ctx.first_token_at, ctx.finished_at,
+                             ctx.completion_tokens, ctx.body.stream);
+        ctx.upstream_sample->latency_per_token_s = measured.latency_per_token_s;
+        ctx.upstream_sample->noise_per_token_s = measured.noise_per_token_s;
       }
       ctx.scheduler->finish(*ctx.ticket, actual, whole ? ctx.completion_tokens : -1,
                             ctx.upstream_sample ? &*ctx.upstream_sample : nullptr);

@@ -16,8 +16,8 @@
 // serves: the scheduler is work-conserving.
 //
 // Capacity is what the pool runs at once while its latency targets hold: for a built-in pool
-// (`latency` set) each lane's slots follow the request mix through latency_batch(); for an
-// upstream pool its owner sets them (set_lane_slots) from an adaptive limit. `headroom_slots`
+// (`latency` set) each lane's slots follow the request mix through latency_batch(); an upstream
+// pool's (`adaptive` set) follow an AdaptiveLimit fed by on_upstream_sample(). `headroom_slots`
 // stay free of shared work for reserved bursts (preemptible work may borrow them: it is stopped
 // the moment reserved work needs them). A request that cannot start before its deadline is refused
 // at once (429 with retry-after), never left to time out. With `fcfs` it is plain
@@ -41,6 +41,7 @@
 #include "sched/output_estimator.h"
 #include "sched/ticket.h"
 #include "sched/token_bucket.h"
+#include "sched/upstream_sample.h"
 #include "sched/vtc.h"
 
 namespace accord {
@@ -80,14 +81,6 @@ struct SchedulerConfig {
   std::vector<double> party_weights;  // by PartyId; missing: 1
 };
 
-// What an upstream pool's finished request says about the upstream's load.
-struct UpstreamSample {
-  double latency_per_token_s = 0;  // the time per output token (streams) or per token (whole)
-  double noise_per_token_s = 0;    // what the measurement itself may add to it
-  bool dropped = false;            // the upstream failed it
-  bool rate_limited = false;       // a 429, or its quota spent
-};
-
 struct SchedulerStats {
   int slots_total = 0;
   int slots_used = 0;
@@ -120,8 +113,6 @@ class PoolScheduler {
   MonoNanos next_wakeup(MonoNanos now);
   void on_time(MonoNanos now);
 
-  // Lane `lane` runs at most `slots` at once from now on (an operator's or a test's override).
-  void set_lane_slots(size_t lane, int slots, MonoNanos now);
   // An upstream pool's request finished: its latency per output token, and whether the upstream
   // failed it (REQUIRES: before finish(), so that it counts itself as running). Feeds the
   // adaptive limit, if the pool has one.
@@ -165,6 +156,8 @@ class PoolScheduler {
   void enqueue(const std::shared_ptr<Ticket>& t, MonoNanos now);
   // Gives a reserved ticket's bucket charge back (it never ran).
   void uncharge(Ticket& t, MonoNanos now);
+  // Lane `lane` runs at most `slots` at once from now on.
+  void set_lane_slots(size_t lane, int slots, MonoNanos now);
   // Resizes the lanes of a built-in pool for the request mix seen so far.
   void resize_for_mix();
   // A request of `prompt_tokens` that will likely produce `output_tokens` per choice arrived.

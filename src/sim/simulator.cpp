@@ -275,11 +275,10 @@ void Simulation::finish(uint32_t r, double t) {
   PartyStats& st = parties_[in.party];
   const double weighted = in.prompt_tokens + ps.output_weight * in.output_tokens;
   if (!ps.builtin) {  // an upstream pool's adaptive limit learns from its latency, as served
-    const double first = req.first_token >= 0 ? req.first_token : t;
-    const double per_token = in.output_tokens >= 2
-                                 ? (t - first) / (in.output_tokens - 1)
-                                 : (t - req.arrival) / std::max(1, in.output_tokens);
-    ps.scheduler->on_upstream_sample({per_token, 0, false, false}, to_ns(t));
+    ps.scheduler->on_upstream_sample(
+        measure_upstream(req.ticket->started_at, req.first_token >= 0 ? to_ns(req.first_token) : 0,
+                         to_ns(t), in.output_tokens, /*streamed=*/true),
+        to_ns(t));
   }
   ps.scheduler->finish(*req.ticket, weighted, to_ns(t), in.output_tokens);
   const BilledTier billed = req.ticket->priority ? BilledTier::kPriority

@@ -9,6 +9,7 @@
 #include "ledger/month_spend.h"
 #include "metrics/access_log.h"
 #include "metrics/gateway_metrics.h"
+#include "routes/routes.h"
 #include "runtime/busy_poll.h"
 #include "upstream/health_checker.h"
 
@@ -26,6 +27,7 @@ int run_serve(const ServeOptions& options) {
   LoopClients clients(loops);
   SnapshotOptions snapshot_options;
   snapshot_options.fcfs = options.scheduler == "fcfs";
+  snapshot_options.clients = &clients;
   AgreementStore store(build_snapshot(loaded.agreement, nullptr, loops, clock, snapshot_options),
                        options.config, loops, clock, snapshot_options);
   std::unique_ptr<Ledger> ledger;
@@ -54,10 +56,17 @@ int run_serve(const ServeOptions& options) {
       BusyPoll{std::chrono::microseconds(agreement.server.busy_poll_us),
                ledger ? &ledger->needs_cpu_at() : nullptr,
                ledger && ledger->durability() == Durability::kBatch ? ledger.get() : nullptr});
-  Gateway gateway(store, clients, clock, ledger.get());
+  Gateway gateway(store, clock, ledger.get());
   GatewayMetrics metrics(store, ledger.get());
   metrics.set_event_loops(&loops);
-  gateway.set_metrics(&metrics);
+  gateway.add_observer(&metrics);
+  Router router;
+  gateway.add_routes(router);
+  const RouteContext routes{&store, ledger.get(), &clock, &metrics};
+  add_model_routes(router, routes);
+  add_usage_routes(router, routes);
+  add_admin_routes(router, routes);
+  add_observability_routes(router, routes);
   const std::string access_log_to =
       options.access_log.empty() ? agreement.server.access_log : options.access_log;
   std::unique_ptr<AccessLog> access_log;
@@ -102,7 +111,7 @@ int run_serve(const ServeOptions& options) {
                "accord serving {} ({}) on http://{}:{} with {} event loop(s), {} scheduler\n",
                options.config, summarize(agreement), shown, port, loops.size(), options.scheduler);
   };
-  const int code = run_http_server(loops, gateway, run);
+  const int code = run_http_server(loops, router, run);
   health.stop();
   if (ledger && !ledger->flush(10'000)) {
     spdlog::error("the ledger could not commit its last records before exit");

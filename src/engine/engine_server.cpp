@@ -62,7 +62,7 @@ asio::awaitable<void> EngineServer::handle(HttpExchange& exchange) {
   meta.id = id;
   meta.model = body->model;
   meta.created = clock_.wall_now() / 1000;
-  EngineOutcome outcome =
+  RunOutcome outcome =
       co_await serve_with_engine(engine_, exchange, body.value(), limits_, meta, headers, clock_);
   if (outcome.error && !exchange.responded()) {
     co_await respond_error(exchange, *outcome.error, headers);

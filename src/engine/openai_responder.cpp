@@ -29,25 +29,26 @@ std::vector<float> embedding_vector(uint64_t seed, int dimensions) {
   return v;
 }
 
-std::unique_ptr<Generation> submit(LiveEngine& engine, const EngineRun& run, int64_t prompt,
+std::unique_ptr<Generation> submit(LiveEngine& engine, const RunControl& run, int64_t prompt,
                                    int64_t output, const std::shared_ptr<Waiter>& waiter) {
-  if (run.replica >= 0) return engine.submit_on(run.replica, prompt, output, waiter);
+  if (run.lane >= 0) return engine.submit_on(run.lane, prompt, output, waiter);
   return engine.submit(prompt, output, waiter);
 }
 
-bool stop_requested(const EngineRun& run) {
+bool stop_requested(const RunControl& run) {
   return run.stop != nullptr && run.stop->is_set();
 }
 
-void mark_output(const EngineRun& run) {
+void mark_output(const RunControl& run) {
   if (run.output_started != nullptr) run.output_started->store(true, std::memory_order_release);
 }
 
-asio::awaitable<EngineOutcome> serve_embeddings(LiveEngine& engine, HttpExchange& exchange,
-                                                const RequestBody& body, const EngineLimits& limits,
-                                                const ResponseMeta& meta,
-                                                const HeaderLines& headers, const EngineRun& run) {
-  EngineOutcome outcome;
+asio::awaitable<RunOutcome> serve_embeddings(LiveEngine& engine, HttpExchange& exchange,
+                                             const RequestBody& body, const EngineLimits& limits,
+                                             const ResponseMeta& meta, const HeaderLines& headers,
+                                             const RunControl& run) {
+  RunOutcome outcome;
+  outcome.usage_known = true;
   const int dimensions = static_cast<int>(body.dimensions.value_or(limits.embedding_dimensions));
   if (dimensions > limits.embedding_dimensions) {
     outcome.error = Error::client(
@@ -125,13 +126,15 @@ int64_t simulated_prompt_tokens(const RequestBody& body) {
   return std::max<int64_t>(1, text);
 }
 
-asio::awaitable<EngineOutcome> serve_with_engine(
-    LiveEngine& engine, HttpExchange& exchange, const RequestBody& body, const EngineLimits& limits,
-    const ResponseMeta& meta, const HeaderLines& headers, const Clock& clock, EngineRun run) {
+asio::awaitable<RunOutcome> serve_with_engine(LiveEngine& engine, HttpExchange& exchange,
+                                              const RequestBody& body, const EngineLimits& limits,
+                                              const ResponseMeta& meta, const HeaderLines& headers,
+                                              const Clock& clock, RunControl run) {
   if (body.kind == ApiKind::kEmbedding) {
     co_return co_await serve_embeddings(engine, exchange, body, limits, meta, headers, run);
   }
-  EngineOutcome outcome;
+  RunOutcome outcome;
+  outcome.usage_known = true;
   const bool chat = body.kind == ApiKind::kChat;
   const int64_t prompt = simulated_prompt_tokens(body);
   outcome.prompt_tokens = prompt;

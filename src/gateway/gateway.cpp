@@ -12,16 +12,6 @@
 namespace accord {
 namespace {
 
-std::string_view path_of(std::string_view target) {
-  const size_t q = target.find('?');
-  return q == std::string_view::npos ? target : target.substr(0, q);
-}
-
-Error method_not_allowed(std::string_view method, std::string_view path) {
-  return Error::client(ErrorKind::kMethodNotAllowed,
-                       fmt::format("{} is not allowed on {}.", method, path));
-}
-
 // Model kind and output cap: checks that need the model but not the pool.
 Status check_request_against_model(const RequestBody& body, const Model& model) {
   if (body.kind == ApiKind::kEmbedding && model.kind != ModelKind::kEmbedding) {
@@ -83,68 +73,18 @@ Result<const ApiKey*> authenticate_on(HttpExchange& exchange, const RequestConte
 
 }  // namespace
 
-Gateway::Gateway(AgreementStore& store, LoopClients& clients, const Clock& clock, Ledger* ledger)
-    : store_(store), clients_(clients), clock_(clock), ledger_(ledger) {}
+Gateway::Gateway(AgreementStore& store, const Clock& clock, Ledger* ledger)
+    : store_(store), clock_(clock), ledger_(ledger) {}
 
-// Not a coroutine: an inference request, the hot path, goes straight to serve_inference()'s frame
-// (one coroutine frame fewer per request); the rest to route().
-asio::awaitable<void> Gateway::handle(HttpExchange& exchange) {
-  if (exchange.method() == "POST") {
-    const std::string_view path = path_of(exchange.target());
-    if (path == "/v1/chat/completions") return serve_inference(exchange, ApiKind::kChat);
-    if (path == "/v1/completions") return serve_inference(exchange, ApiKind::kCompletion);
-    if (path == "/v1/embeddings") return serve_inference(exchange, ApiKind::kEmbedding);
-  }
-  return route(exchange);
-}
-
-asio::awaitable<void> Gateway::route(HttpExchange& exchange) {
-  HeaderLines headers;
-  const std::string_view path = path_of(exchange.target());
-  const std::string_view method = exchange.method();
-  const bool get = method == "GET";
-  const bool post = method == "POST";
-  if (path == "/v1/chat/completions" || path == "/v1/completions" || path == "/v1/embeddings") {
-    co_await respond_error(exchange, method_not_allowed(method, path), headers);  // not a POST
-  } else if (path == "/v1/models" || path.starts_with("/v1/models/")) {
-    if (!get) {
-      co_await respond_error(exchange, method_not_allowed(method, path), headers);
-      co_return;
-    }
-    // (A local, not a conditional inside co_await's arguments: GCC 12 miscompiles those.)
-    std::string_view model_id;
-    if (path.size() > 11) model_id = path.substr(11);
-    co_await serve_models(exchange, model_id, headers);
-  } else if (path == "/v1/usage" || path == "/admin/usage" || path == "/admin/sla" ||
-             path == "/admin/settlement") {
-    if (!get) {
-      co_await respond_error(exchange, method_not_allowed(method, path), headers);
-      co_return;
-    }
-    co_await serve_usage_api(exchange, path, headers);
-  } else if (path == "/metrics" || path == "/dashboard" || path == "/dashboard/" ||
-             path == "/dashboard/data") {
-    if (!get) {
-      co_await respond_error(exchange, method_not_allowed(method, path), headers);
-      co_return;
-    }
-    co_await serve_observability(exchange, path, headers);
-  } else if (path == "/healthz") {
-    co_await exchange.respond(200, "application/json", R"({"status":"ok"})", headers);
-  } else if (path == "/readyz") {
-    co_await serve_readyz(exchange, headers);
-  } else if (path == "/admin/reload") {
-    if (!post) {
-      co_await respond_error(exchange, method_not_allowed(method, path), headers);
-      co_return;
-    }
-    co_await serve_reload(exchange, headers);
-  } else {
-    co_await respond_error(exchange,
-                           Error::client(ErrorKind::kRouteNotFound,
-                                         fmt::format("Unknown request URL: {} {}.", method, path)),
-                           headers);
-  }
+void Gateway::add_routes(Router& router) {
+  const auto route = [this](ApiKind kind) {
+    return [this, kind](HttpExchange& exchange, std::string_view) {
+      return serve_inference(exchange, kind);
+    };
+  };
+  router.add("POST", "/v1/chat/completions", route(ApiKind::kChat));
+  router.add("POST", "/v1/completions", route(ApiKind::kCompletion));
+  router.add("POST", "/v1/embeddings", route(ApiKind::kEmbedding));
 }
 
 asio::awaitable<void> Gateway::serve_inference(HttpExchange& exchange, ApiKind kind) {

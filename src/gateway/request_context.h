@@ -54,6 +54,7 @@ struct RequestContext {
 
   int status = 0;  // the HTTP status the client got (499: it went away)
   int64_t prompt_tokens = 0;
+  int64_t cached_prompt_tokens = 0;  // of prompt_tokens, read from the provider's prompt cache
   int64_t completion_tokens = 0;
   int endpoint = -1;  // upstream endpoint index, -1 for the built-in engine
   bool client_gone = false;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "backend/engine_backend.h"
+#include "backend/upstream_backend.h"
 #include "sched/pool_config.h"
 
 namespace accord {
@@ -55,13 +57,17 @@ std::shared_ptr<const Snapshot> build_snapshot(std::shared_ptr<const Agreement> 
     auto backend = std::make_shared<PoolBackend>();
     backend->fingerprint = print;
     if (old != nullptr && old->fingerprint == print) {
+      backend->backend = old->backend;
       backend->engine = old->engine;
       backend->endpoints = old->endpoints;
     } else if (pool.engine == PoolEngine::kBuiltin) {
       backend->engine =
           std::make_shared<LiveEngine>(loops, replica_params_for(pool), replicas_for(pool), clock);
+      backend->backend = std::make_shared<EngineBackend>(backend->engine, clock);
     } else {
       backend->endpoints = std::make_shared<EndpointSet>(pool, clock);
+      backend->backend =
+          std::make_shared<UpstreamBackend>(backend->endpoints, *options.clients, clock);
     }
     SchedulerConfig config = scheduler_config(*agreement, static_cast<PoolId>(id), options.fcfs,
                                               &backend->reservation_index);

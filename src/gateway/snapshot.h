@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "agreement/agreement.h"
+#include "backend/backend.h"
 #include "core/clock.h"
 #include "engine/live_engine.h"
 #include "gateway/scheduler_host.h"
@@ -17,13 +18,15 @@
 #include "policy/limiter.h"
 #include "runtime/event_loops.h"
 #include "upstream/endpoint_set.h"
+#include "upstream/loop_clients.h"
 
 namespace accord {
 
 struct PoolBackend {
   std::string fingerprint;                 // the configuration it was built from
-  std::shared_ptr<LiveEngine> engine;      // engine: builtin
-  std::shared_ptr<EndpointSet> endpoints;  // upstreams
+  std::shared_ptr<Backend> backend;        // what runs the pool's requests
+  std::shared_ptr<LiveEngine> engine;      // engine: builtin (for its figures)
+  std::shared_ptr<EndpointSet> endpoints;  // upstreams (for their health and figures)
   std::string scheduler_fingerprint;
   std::shared_ptr<SchedulerHost> scheduler;
   std::vector<int> reservation_index;  // scheduler reservation i → agreement reservation
@@ -37,7 +40,8 @@ struct Snapshot {
 };
 
 struct SnapshotOptions {
-  bool fcfs = false;  // `accord serve --scheduler fcfs`
+  bool fcfs = false;               // `accord serve --scheduler fcfs`
+  LoopClients* clients = nullptr;  // upstream pools' connections; REQUIRES: set when any
 };
 
 std::shared_ptr<const Snapshot> build_snapshot(std::shared_ptr<const Agreement> agreement,

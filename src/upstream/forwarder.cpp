@@ -59,11 +59,11 @@ Error upstream_status_error(int status, const std::string& body, const ClientTar
   return e;
 }
 
-void mark_output(const ForwardRequest& r) {
+void mark_output(const RunControl& r) {
   if (r.output_started != nullptr) r.output_started->store(true, std::memory_order_release);
 }
 
-bool stopped(const ForwardRequest& r) {
+bool stopped(const RunControl& r) {
   return r.stop != nullptr && r.stop->is_set();
 }
 
@@ -71,7 +71,7 @@ bool stopped(const ForwardRequest& r) {
 // StopSignal runs its callback), so a pending read ends at once.
 class CancelOnStop {
  public:
-  CancelOnStop(const ForwardRequest& r, ClientResponse& response) : stop_(r.stop) {
+  CancelOnStop(const RunControl& r, ClientResponse& response) : stop_(r.stop) {
     if (stop_ != nullptr) stop_->on_stop = [&response] { response.cancel(); };
   }
   ~CancelOnStop() {
@@ -103,8 +103,8 @@ bool mentions_usage(std::string_view data) {
 asio::awaitable<void> relay_stream(EndpointSet& endpoints, int e, ClientResponse& response,
                                    HttpExchange& exchange, const ForwardRequest& request,
                                    const HeaderLines& headers, const Clock& clock,
-                                   ForwardOutcome& outcome) {
-  mark_output(request);
+                                   const RunControl& control, RunOutcome& outcome) {
+  mark_output(control);
   exchange.hold_stream_head(200, "text/event-stream", headers);  // sent with the first events
   SseParser sse;
   std::string out;  // the events to relay, once one of them is held back
@@ -112,7 +112,7 @@ asio::awaitable<void> relay_stream(EndpointSet& endpoints, int e, ClientResponse
   for (;;) {
     auto more = co_await response.read_some(sse.input());
     if (!more.ok()) {
-      outcome.stopped = stopped(request);
+      outcome.stopped = stopped(control);
       if (!outcome.stopped) endpoints.record_failure(e);
       const Error err = outcome.stopped ? preempted() : more.take_error();
       out.clear();
@@ -159,8 +159,8 @@ asio::awaitable<void> relay_stream(EndpointSet& endpoints, int e, ClientResponse
     const std::string_view relayed =
         copied ? std::string_view(out) : std::string_view(relay_from, relay_size);
     // The stream's end waits for the gate (a strict ledger's commit).
-    if (done && request.gate != nullptr &&
-        !co_await request.gate->before_final(outcome.prompt_tokens, outcome.completion_tokens,
+    if (done && control.gate != nullptr &&
+        !co_await control.gate->before_final(outcome.prompt_tokens, outcome.completion_tokens,
                                              outcome.first_token_at)) {
       if (!copied) out.assign(relayed);
       const size_t done_at = out.rfind("data: [DONE]");
@@ -214,8 +214,8 @@ asio::awaitable<void> relay_stream(EndpointSet& endpoints, int e, ClientResponse
 // names the problem) when it is one, or a synthesized one, to the client.
 asio::awaitable<std::optional<Error>> answer_upstream_error(
     EndpointSet& endpoints, int e, uint64_t tried, bool may_retry, ClientResponse& response,
-    HttpExchange& exchange, const ForwardRequest& request, const HeaderLines& headers,
-    ForwardOutcome& outcome) {
+    HttpExchange& exchange, const HeaderLines& headers, const RunControl& control,
+    RunOutcome& outcome) {
   const ClientTarget& target = endpoints.target(e);
   const int status = response.status();
   std::string error_body;
@@ -229,7 +229,7 @@ asio::awaitable<std::optional<Error>> answer_upstream_error(
     co_return upstream_status_error(status, error_body, target);
   }
   outcome.status = status;
-  mark_output(request);
+  mark_output(control);
   HeaderLines relay = headers;
   if (const auto retry_after = response.header("retry-after"); !retry_after.empty()) {
     relay.add("retry-after", retry_after);
@@ -251,12 +251,12 @@ asio::awaitable<std::optional<Error>> answer_upstream_error(
 
 }  // namespace
 
-asio::awaitable<ForwardOutcome> forward_to_upstream(EndpointSet& endpoints, HttpClientPool& client,
-                                                    HttpExchange& exchange,
-                                                    const ForwardRequest& request,
-                                                    const HeaderLines& headers,
-                                                    const Clock& clock) {
-  ForwardOutcome outcome;
+asio::awaitable<RunOutcome> forward_to_upstream(EndpointSet& endpoints, HttpClientPool& client,
+                                                HttpExchange& exchange,
+                                                const ForwardRequest& request,
+                                                const HeaderLines& headers, const Clock& clock,
+                                                const RunControl& control) {
+  RunOutcome outcome;
   const RequestBody& body = *request.body;
   // The body as received, but for the edits the upstream needs.
   std::vector<const BodyEdit*> edits;
@@ -281,7 +281,7 @@ asio::awaitable<ForwardOutcome> forward_to_upstream(EndpointSet& endpoints, Http
   uint64_t tried = 0;
   std::optional<Error> last_error;
   for (int attempt = 0; attempt <= pool.max_retries; ++attempt) {
-    if (stopped(request)) {
+    if (stopped(control)) {
       outcome.stopped = true;
       co_return outcome;
     }
@@ -313,7 +313,7 @@ asio::awaitable<ForwardOutcome> forward_to_upstream(EndpointSet& endpoints, Http
       co_return outcome;
     }
     ClientResponse& response = sent.value();
-    const CancelOnStop cancel_on_stop(request, response);
+    const CancelOnStop cancel_on_stop(control, response);
     const int status = response.status();
     if (status == 429 || response.header("x-ratelimit-remaining-requests") == "0" ||
         response.header("x-ratelimit-remaining-tokens") == "0") {
@@ -324,7 +324,7 @@ asio::awaitable<ForwardOutcome> forward_to_upstream(EndpointSet& endpoints, Http
       // answer (a 503 or 429 with its retry-after), not a synthesized one.
       const bool may_retry = retryable_status(status) && attempt < pool.max_retries;
       auto retry = co_await answer_upstream_error(endpoints, e, tried, may_retry, response,
-                                                  exchange, request, headers, outcome);
+                                                  exchange, headers, control, outcome);
       if (retry) {
         last_error = std::move(retry);
         continue;
@@ -335,7 +335,7 @@ asio::awaitable<ForwardOutcome> forward_to_upstream(EndpointSet& endpoints, Http
     if (!body.stream) {
       std::string& answer = response.buffer();
       auto read = co_await response.read_all(answer, kMaxResponseBytes);
-      if (!read.ok() && stopped(request)) {
+      if (!read.ok() && stopped(control)) {
         outcome.stopped = true;
         co_return outcome;
       }
@@ -360,15 +360,15 @@ asio::awaitable<ForwardOutcome> forward_to_upstream(EndpointSet& endpoints, Http
         outcome.completion_tokens = usage->completion_tokens;
         outcome.usage_known = true;
       }
-      if (request.gate != nullptr &&
-          !co_await request.gate->before_final(outcome.prompt_tokens, outcome.completion_tokens,
+      if (control.gate != nullptr &&
+          !co_await control.gate->before_final(outcome.prompt_tokens, outcome.completion_tokens,
                                                outcome.first_token_at)) {
         outcome.error = Error::internal(ErrorKind::kUnavailable,
                                         "The usage ledger could not record this request, so its "
                                         "answer is withheld rather than served unbilled.");
         co_return outcome;
       }
-      mark_output(request);
+      mark_output(control);
       if (!co_await exchange.respond(200, "application/json", answer, headers)) {
         outcome.client_gone = true;
       }
@@ -376,7 +376,8 @@ asio::awaitable<ForwardOutcome> forward_to_upstream(EndpointSet& endpoints, Http
     }
 
     // A stream: relayed by its own coroutine, whose frame a whole answer does not need.
-    co_await relay_stream(endpoints, e, response, exchange, request, headers, clock, outcome);
+    co_await relay_stream(endpoints, e, response, exchange, request, headers, clock, control,
+                          outcome);
     co_return outcome;
   }
   outcome.error = last_error

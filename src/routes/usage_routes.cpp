@@ -6,11 +6,11 @@
 
 #include "core/json_writer.h"
 #include "core/rfc3339.h"
-#include "gateway/gateway.h"
 #include "http/openai_error.h"
 #include "http/query.h"
 #include "ledger/report/report.h"
 #include "policy/authenticate.h"
+#include "routes/routes.h"
 #include "runtime/offload.h"
 
 namespace accord {
@@ -43,11 +43,10 @@ std::function<std::shared_ptr<Result<Report>>()> report_job(
   };
 }
 
-}  // namespace
-
-asio::awaitable<void> Gateway::serve_usage_api(HttpExchange& exchange, std::string_view path,
-                                               HeaderLines& headers) {
-  const auto snapshot = store_.current();
+asio::awaitable<void> serve_usage_api(const RouteContext& c, HttpExchange& exchange,
+                                      std::string_view path) {
+  HeaderLines headers;
+  const auto snapshot = c.store->current();
   const Agreement& a = *snapshot->agreement;
   const bool customer_api = path == "/v1/usage";
   auto key = customer_api
@@ -63,7 +62,7 @@ asio::awaitable<void> Gateway::serve_usage_api(HttpExchange& exchange, std::stri
         exchange, Error::internal(ErrorKind::kUnavailable, "The ledger is disabled."), headers);
     co_return;
   }
-  auto period = period_of(exchange.target(), clock_.wall_now());
+  auto period = period_of(exchange.target(), c.clock->wall_now());
   if (!period.ok()) {
     co_await respond_error(exchange, period.error(), headers);
     co_return;
@@ -78,7 +77,7 @@ asio::awaitable<void> Gateway::serve_usage_api(HttpExchange& exchange, std::stri
   // The job is built outside this coroutine: GCC 12 miscompiles lambdas that capture a
   // coroutine's locals by copy.
   std::function<std::shared_ptr<Result<Report>>()> job =
-      report_job(ledger_, agreement, ledger_path, p, party);
+      report_job(c.ledger, agreement, ledger_path, p, party);
   const std::shared_ptr<Result<Report>> built =
       co_await run_off_loop<std::shared_ptr<Result<Report>>>(report_threads(), std::move(job));
   Result<Report>& report = *built;
@@ -119,6 +118,17 @@ asio::awaitable<void> Gateway::serve_usage_api(HttpExchange& exchange, std::stri
     body = report_json(r, section);
   }
   co_await exchange.respond(200, "application/json", body, headers);
+}
+
+}  // namespace
+
+void add_usage_routes(Router& router, const RouteContext& context) {
+  const RouteContext* c = &context;
+  for (const char* path : {"/v1/usage", "/admin/usage", "/admin/sla", "/admin/settlement"}) {
+    router.add("GET", path, [c](HttpExchange& exchange, std::string_view p) {
+      return serve_usage_api(*c, exchange, p);
+    });
+  }
 }
 
 }  // namespace accord

@@ -1,0 +1,39 @@
+// Backend: what runs a pool's requests — the built-in engine (engine_backend.h) or an upstream
+// relay (upstream_backend.h). The gateway hands it a request the policy stages have admitted and
+// the scheduler has placed, and reads one RunOutcome back, whatever served it.
+// Threads: run() is called on the request's event loop; implementations are shared by all loops.
+#pragma once
+
+#include <string_view>
+
+#include "agreement/agreement.h"
+#include "http/exchange.h"
+#include "openai/request_body.h"
+#include "runtime/backend_run.h"
+
+namespace accord {
+
+// One admitted request, as the backend needs it. Pointers outlive run().
+struct BackendRequest {
+  const RequestBody* body = nullptr;
+  ApiKind kind = ApiKind::kChat;
+  const Model* model = nullptr;
+  const Pool* pool = nullptr;
+  std::string_view request_id;
+  UnixMillis wall_arrived_at = 0;
+  ServiceTier service_tier = ServiceTier::kDefault;  // as served
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  // Runs the request and writes its answer to `exchange` (with `headers`), unless the outcome
+  // carries an error and nothing was written: then the caller answers it.
+  virtual asio::awaitable<RunOutcome> run(HttpExchange& exchange, const BackendRequest& request,
+                                          const HeaderLines& headers,
+                                          const RunControl& control) = 0;
+  // Whether it can serve now (an upstream pool: some endpoint is healthy).
+  virtual bool ready() const = 0;
+};
+
+}  // namespace accord

@@ -1,0 +1,30 @@
+// UpstreamBackend: a pool of OpenAI-compatible servers. Each request goes to the least loaded
+// healthy endpoint over the calling loop's pooled connections (upstream/forwarder.h).
+#pragma once
+
+#include <memory>
+
+#include "backend/backend.h"
+#include "core/clock.h"
+#include "upstream/endpoint_set.h"
+#include "upstream/loop_clients.h"
+
+namespace accord {
+
+class UpstreamBackend final : public Backend {
+ public:
+  // REQUIRES: `clients` outlives the backend.
+  UpstreamBackend(std::shared_ptr<EndpointSet> endpoints, LoopClients& clients, const Clock& clock)
+      : endpoints_(std::move(endpoints)), clients_(clients), clock_(clock) {}
+
+  asio::awaitable<RunOutcome> run(HttpExchange& exchange, const BackendRequest& request,
+                                  const HeaderLines& headers, const RunControl& control) override;
+  bool ready() const override { return endpoints_->any_healthy(); }
+
+ private:
+  std::shared_ptr<EndpointSet> endpoints_;
+  LoopClients& clients_;
+  const Clock& clock_;
+};
+
+}  // namespace accord

@@ -60,6 +60,8 @@ struct Party {
 struct Price {
   int64_t input_micro_usd_per_mtok = 0;
   int64_t output_micro_usd_per_mtok = 0;
+  // Prompt tokens the provider read from its prompt cache; absent: the input price.
+  std::optional<int64_t> cached_input_micro_usd_per_mtok;
   int64_t priority_multiplier_ppm = 2'000'000;
   int64_t flex_multiplier_ppm = 500'000;
 };
@@ -83,6 +85,29 @@ struct Model {
   std::vector<RevenueShare> revenue_share;
   std::string upstream_model;  // the name upstreams know it by; empty: the same name
   int created_unix_s = 0;      // "created" in /v1/models (the earliest availability)
+  // Its terms on another pool that may serve it (a fallback): the name that pool's upstreams
+  // know it by and its price there. A pool without terms serves it by its own name and price.
+  struct PoolTerms {
+    PoolId pool = kNone;
+    std::string upstream_model;  // empty: the model's own upstream_model (or name)
+    std::optional<Price> price;  // absent: the model's price
+  };
+  std::vector<PoolTerms> served_by;
+  const PoolTerms* terms_on(PoolId p) const {
+    for (const PoolTerms& t : served_by) {
+      if (t.pool == p) return &t;
+    }
+    return nullptr;
+  }
+  // The name pool `p`'s upstreams know it by ("" for its own name).
+  const std::string& upstream_name_on(PoolId p) const {
+    const PoolTerms* t = terms_on(p);
+    return t != nullptr && !t->upstream_model.empty() ? t->upstream_model : upstream_model;
+  }
+  const Price& price_on(PoolId p) const {
+    const PoolTerms* t = terms_on(p);
+    return t != nullptr && t->price ? *t->price : price;
+  }
 };
 
 enum class PoolEngine : uint8_t { kBuiltin, kUpstream };
@@ -92,6 +117,7 @@ struct UpstreamEndpoint {
   std::string host;  // "127.0.0.1"
   uint16_t port = 80;
   std::string base_path;  // "/v1" (no trailing slash)
+  bool tls = false;       // https://: verified against the pool's ca_file or the system's CAs
   int max_inflight = 64;
   std::string api_key_env;  // environment variable holding the upstream's own key, if any
 };
@@ -119,6 +145,7 @@ struct Pool {
   int max_batch = 0;  // 0: the engine model's calibrated default
   // upstreams
   std::vector<UpstreamEndpoint> upstreams;
+  std::string ca_file;  // PEM CAs its https upstreams are verified against; empty: the system's
   UpstreamTimeouts timeouts;
   int max_retries = 2;
   // capacity
@@ -126,6 +153,9 @@ struct Pool {
   double output_weight = 3.0;
   int headroom_slots = 0;
   int64_t max_queue_ms = 30'000;
+  // The pools that serve its requests, in order, when it cannot start one in time or its
+  // upstream fails before the first byte (never after).
+  std::vector<PoolId> fallback;
   // Latency targets of every request on the pool (availability unused here). What the pool runs
   // at once is sized so that these and the reservations' targets hold; unset TPOT: 2 × the
   // unloaded step time (builtin) or the no-load latency the adaptive limit measures (upstreams).
@@ -138,6 +168,9 @@ struct Reservation {
   double tokens_per_s = 0;
   double burst_s = 1.0;
   bool spillover = true;
+  // spillover: { to: POOL }: beyond the reservation, the request competes for its own pool's
+  // shared capacity and then goes to POOL (before the pool's own fallbacks).
+  PoolId spillover_to = kNone;
   Slo slo;
 };
 
@@ -171,6 +204,8 @@ struct LedgerConfig {
   std::string path = "accord.db";
   Durability durability = Durability::kBatch;
   int64_t flush_interval_ms = 50;
+  // How long the Responses API keeps a stored response (store: true); OpenAI keeps 30 days.
+  int64_t responses_ttl_ms = int64_t{30} * 86'400'000;
 };
 
 // The longest server.busy_poll_us: past a few wake-ups' worth, polling only burns the core.

@@ -36,7 +36,15 @@ void Loader::load_reservations(const YAML::Node& node) {
       valid = false;
     }
     if (auto v = f.positive("burst_s")) r.burst_s = *v;
-    if (auto v = f.boolean("spillover")) r.spillover = *v;
+    // spillover: true | false | { to: POOL }
+    if (const YAML::Node s = f.get("spillover"); s.IsDefined() && s.IsMap()) {
+      const Fields sp(s, f.path_of("spillover"), diag_, {"to"});
+      if (const YAML::Node to = sp.require("to"); to.IsDefined()) {
+        if (auto p = pool_ref(to, sp.path_of("to"))) r.spillover_to = *p;
+      }
+    } else if (auto v = f.boolean("spillover")) {
+      r.spillover = *v;
+    }
     if (const YAML::Node slo = f.get("slo"); slo.IsDefined()) {
       const Fields s(slo, f.path_of("slo"), diag_, {"ttft_p99_ms", "tpot_p99_ms", "availability"});
       r.slo.ttft_p99_ms = s.positive("ttft_p99_ms");
@@ -60,6 +68,14 @@ void Loader::load_reservations(const YAML::Node& node) {
       return;
     }
     seen.emplace(key, path);
+    if (r.spillover_to != kNone && r.spillover_to == a_.models[r.model].pool) {
+      diag_.add(yaml::pos_of(f.get("spillover")),
+                fmt::format("{}: '{}' is the model's own pool; spillover: true says that",
+                            f.path_of("spillover.to"), a_.pools[r.spillover_to].name));
+    }
+    if (r.spillover_to != kNone) {
+      spillover_pos_.emplace_back(a_.reservations.size(), yaml::pos_of(f.get("spillover")));
+    }
     a_.reservations.push_back(r);
   });
 }

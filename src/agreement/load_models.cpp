@@ -23,9 +23,10 @@ void Loader::load_models(const YAML::Node& node) {
 }
 
 void Loader::load_model(Model& m, const YAML::Node& node, const std::string& path) {
-  const Fields f(node, path, diag_,
-                 {"owner", "pool", "kind", "context_window", "max_output_tokens", "dimensions",
-                  "available", "exclusive", "price", "revenue_share", "upstream_model"});
+  const Fields f(
+      node, path, diag_,
+      {"owner", "pool", "kind", "context_window", "max_output_tokens", "dimensions", "available",
+       "exclusive", "price", "revenue_share", "upstream_model", "served_by"});
   if (!f.ok()) return;
   if (const YAML::Node owner = f.require("owner"); owner.IsDefined()) {
     if (auto p = party_ref(owner, f.path_of("owner"))) m.owner = *p;
@@ -76,6 +77,9 @@ void Loader::load_model(Model& m, const YAML::Node& node, const std::string& pat
     }
   }
   if (auto v = f.string("upstream_model")) m.upstream_model = *v;
+  if (const YAML::Node n = f.get("served_by"); n.IsDefined()) {
+    load_served_by(m, n, f.path_of("served_by"));
+  }
   load_availability(m, f);
   if (const YAML::Node ex = f.get("exclusive"); ex.IsDefined()) {
     const Fields e(ex, f.path_of("exclusive"), diag_, {"parties", "until"});
@@ -93,7 +97,7 @@ void Loader::load_model(Model& m, const YAML::Node& node, const std::string& pat
     m.exclusive_until = e.timestamp("until");
   }
   if (const YAML::Node price = f.get("price"); price.IsDefined()) {
-    load_price(m, price, f.path_of("price"));
+    load_price(m.price, price, f.path_of("price"));
   }
   if (const YAML::Node share = f.get("revenue_share"); share.IsDefined()) {
     load_revenue_share(m.revenue_share, share, f.path_of("revenue_share"));
@@ -126,9 +130,33 @@ void Loader::load_availability(Model& m, const Fields& f) {
   if (earliest) m.created_unix_s = static_cast<int>(*earliest / 1000);
 }
 
-void Loader::load_price(Model& m, const YAML::Node& node, const std::string& path) {
+// served_by: { POOL: { upstream_model: NAME, price: {…} } } — the model's terms on another pool
+// (a price given there is the whole price on that pool).
+void Loader::load_served_by(Model& m, const YAML::Node& node, const std::string& path) {
+  for_each_entry(
+      node, path, "pool",
+      [&](const std::string&, const YAML::Node& key, const YAML::Node& value,
+          const std::string& entry_path) {
+        const auto pool = pool_ref(key, entry_path);
+        if (!pool) return;
+        const Fields t(value, entry_path, diag_, {"upstream_model", "price"});
+        if (!t.ok()) return;
+        Model::PoolTerms terms;
+        terms.pool = *pool;
+        served_by_pos_[{static_cast<ModelId>(a_.models.size()), *pool}] = yaml::pos_of(key);
+        if (auto v = t.string("upstream_model")) terms.upstream_model = *v;
+        if (const YAML::Node price = t.get("price"); price.IsDefined()) {
+          terms.price = Price{};
+          load_price(*terms.price, price, t.path_of("price"));
+        }
+        m.served_by.push_back(std::move(terms));
+      });
+}
+
+void Loader::load_price(Price& price, const YAML::Node& node, const std::string& path) {
   const Fields f(node, path, diag_,
-                 {"input_per_mtok", "output_per_mtok", "priority_multiplier", "flex_multiplier"});
+                 {"input_per_mtok", "output_per_mtok", "cached_input_per_mtok",
+                  "priority_multiplier", "flex_multiplier"});
   auto read = [&](std::string_view key, int64_t& out) {
     if (auto v = f.micros(key)) {
       if (*v < 0) {
@@ -139,10 +167,15 @@ void Loader::load_price(Model& m, const YAML::Node& node, const std::string& pat
       }
     }
   };
-  read("input_per_mtok", m.price.input_micro_usd_per_mtok);
-  read("output_per_mtok", m.price.output_micro_usd_per_mtok);
-  read("priority_multiplier", m.price.priority_multiplier_ppm);
-  read("flex_multiplier", m.price.flex_multiplier_ppm);
+  read("input_per_mtok", price.input_micro_usd_per_mtok);
+  read("output_per_mtok", price.output_micro_usd_per_mtok);
+  if (f.get("cached_input_per_mtok").IsDefined()) {
+    int64_t cached = price.input_micro_usd_per_mtok;
+    read("cached_input_per_mtok", cached);
+    price.cached_input_micro_usd_per_mtok = cached;
+  }
+  read("priority_multiplier", price.priority_multiplier_ppm);
+  read("flex_multiplier", price.flex_multiplier_ppm);
 }
 
 void Loader::load_party_revenue_shares() {

@@ -2,11 +2,13 @@
 // upstreams.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
 #include "agreement/loader_impl.h"
 #include "engine/gpu_catalog.h"
+#include "http/tls_client.h"
 
 namespace accord::loader {
 
@@ -14,15 +16,18 @@ using yaml::Fields;
 
 namespace {
 
-// "http://host[:port][/path]" → endpoint fields; an error message otherwise.
+// "http[s]://host[:port][/path]" → endpoint fields; an error message otherwise.
 std::optional<std::string> parse_http_url(const std::string& url, UpstreamEndpoint& out) {
-  constexpr std::string_view kScheme = "http://";
-  if (url.rfind("https://", 0) == 0) {
-    return "https upstreams are not supported; put a TLS-terminating sidecar next to the server "
-           "or reach it over plain http on a private network";
+  std::string_view rest = url;
+  if (rest.starts_with("https://")) {
+    out.tls = true;
+    rest.remove_prefix(8);
+  } else if (rest.starts_with("http://")) {
+    out.tls = false;
+    rest.remove_prefix(7);
+  } else {
+    return "expected an http:// or https:// URL";
   }
-  if (url.rfind(kScheme, 0) != 0) return "expected an http:// URL";
-  std::string_view rest = std::string_view(url).substr(kScheme.size());
   const size_t slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);
   std::string_view path = slash == std::string_view::npos ? "" : rest.substr(slash);
@@ -42,7 +47,7 @@ std::optional<std::string> parse_http_url(const std::string& url, UpstreamEndpoi
     port = authority.substr(colon + 1);
   }
   if (host.empty()) return "the URL has no host";
-  out.port = 80;
+  out.port = out.tls ? 443 : 80;
   if (!port.empty()) {
     unsigned v = 0;
     const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), v);
@@ -68,14 +73,57 @@ void Loader::load_pools(const YAML::Node& node) {
                    a_.pool_by_name.emplace(name, static_cast<PoolId>(a_.pools.size()));
                    a_.pools.push_back(std::move(p));
                  });
+  resolve_pool_fallbacks();
+}
+
+std::optional<PoolId> Loader::pool_ref(const YAML::Node& node, const std::string& path) {
+  const auto name = yaml::read_string(node, path, diag_);
+  if (!name) return std::nullopt;
+  if (auto it = a_.pool_by_name.find(*name); it != a_.pool_by_name.end()) return it->second;
+  diag_.add(yaml::pos_of(node), fmt::format("{}: unknown pool '{}'", path, *name));
+  return std::nullopt;
+}
+
+// fallback: [POOL, …]: other pools, each once, never the pool itself.
+void Loader::resolve_pool_fallbacks() {
+  for (const auto& [id, node] : pool_fallbacks_) {
+    Pool& pool = a_.pools[id];
+    fallback_pos_[id] = yaml::pos_of(node);
+    const std::string path = fmt::format("pools.{}.fallback", pool.name);
+    if (!node.IsSequence()) {
+      diag_.add(yaml::pos_of(node),
+                fmt::format("{}: expected a list of pools, got {}", path, yaml::describe(node)));
+      continue;
+    }
+    for (size_t i = 0; i < node.size(); ++i) {
+      const std::string item_path = fmt::format("{}[{}]", path, i);
+      const auto next = pool_ref(node[i], item_path);
+      if (!next) continue;
+      if (*next == id) {
+        diag_.add(yaml::pos_of(node[i]),
+                  fmt::format("{}: a pool cannot fall back to itself", item_path));
+      } else if (std::find(pool.fallback.begin(), pool.fallback.end(), *next) !=
+                 pool.fallback.end()) {
+        diag_.add(yaml::pos_of(node[i]),
+                  fmt::format("{}: '{}' is listed twice", item_path, a_.pools[*next].name));
+      } else {
+        pool.fallback.push_back(*next);
+      }
+    }
+  }
+  pool_fallbacks_.clear();
 }
 
 void Loader::load_pool(Pool& p, const YAML::Node& node, const std::string& path) {
-  const Fields f(
-      node, path, diag_,
-      {"engine", "gpu", "gpus", "tp", "model_params_b", "max_batch", "upstreams", "timeouts",
-       "max_retries", "tokens_per_s", "output_weight", "headroom_slots", "max_queue_ms", "slo"});
+  const Fields f(node, path, diag_,
+                 {"engine", "gpu", "gpus", "tp", "model_params_b", "max_batch", "upstreams",
+                  "timeouts", "max_retries", "tokens_per_s", "output_weight", "headroom_slots",
+                  "max_queue_ms", "slo", "ca_file", "fallback"});
   if (!f.ok()) return;
+  // Its fallbacks may name pools defined after it: resolved once all are read.
+  if (const YAML::Node n = f.get("fallback"); n.IsDefined()) {
+    pool_fallbacks_.emplace_back(static_cast<PoolId>(a_.pools.size()), n);
+  }
   const bool has_upstreams = f.has("upstreams");
   p.engine = has_upstreams ? PoolEngine::kUpstream : PoolEngine::kBuiltin;
   if (auto e = f.string("engine")) {
@@ -115,6 +163,7 @@ void Loader::load_pool(Pool& p, const YAML::Node& node, const std::string& path)
   if (auto v = f.positive("model_params_b")) p.model_params_b = *v;
   if (auto v = f.non_negative_integer("max_batch")) p.max_batch = static_cast<int>(*v);
   if (has_upstreams) load_upstreams(p, f.get("upstreams"), f.path_of("upstreams"));
+  if (auto v = f.string("ca_file")) load_ca_file(p, *v, f);
   if (const YAML::Node t = f.get("timeouts"); t.IsDefined()) {
     const Fields tf(t, f.path_of("timeouts"), diag_, {"connect_ms", "first_byte_ms", "idle_ms"});
     if (auto v = tf.positive("connect_ms")) p.timeouts.connect_ms = std::llround(*v);
@@ -157,6 +206,26 @@ void Loader::check_builtin_pool(const Pool& p, const Fields& f) {
               fmt::format("{}: a {}B model does not fit in {} × {} ({} GB each)", f.path_of("gpus"),
                           p.model_params_b, p.gpus, gpu->name, gpu->memory_gb));
   }
+}
+
+void Loader::load_ca_file(Pool& p, const std::string& ca_file, const Fields& f) {
+  const SourcePos pos = yaml::pos_of(f.get("ca_file"));
+  if (ca_file.empty()) {
+    diag_.add(pos, fmt::format("{}: must not be empty", f.path_of("ca_file")));
+    return;
+  }
+  if (std::none_of(p.upstreams.begin(), p.upstreams.end(),
+                   [](const UpstreamEndpoint& e) { return e.tls; })) {
+    diag_.add(pos, fmt::format("{}: the pool has no https:// upstream", f.path_of("ca_file")));
+    return;
+  }
+  // Read now, as serving would: `accord check` reports a file that cannot be used.
+  auto loaded = TlsClientContext::load(ca_file);
+  if (!loaded.ok()) {
+    diag_.add(pos, fmt::format("{}: {}", f.path_of("ca_file"), loaded.error().message));
+    return;
+  }
+  p.ca_file = ca_file;
 }
 
 void Loader::load_upstreams(Pool& p, const YAML::Node& node, const std::string& path) {

@@ -34,6 +34,7 @@ void Loader::load(const YAML::Node& root) {
   if (models.IsDefined()) load_models(models);
   load_party_revenue_shares();
   if (auto n = f.get("reservations"); n.IsDefined()) load_reservations(n);
+  check_fallbacks();
   if (auto n = f.get("limits"); n.IsDefined()) load_limits(n);
   if (auto n = f.get("sla"); n.IsDefined()) load_sla(n);
   if (auto n = f.get("keys"); n.IsDefined()) load_keys(n);
@@ -274,7 +275,8 @@ void Loader::load_sla(const YAML::Node& node) {
 }
 
 void Loader::load_ledger(const YAML::Node& node) {
-  const Fields f(node, "ledger", diag_, {"enabled", "path", "durability", "flush_interval_ms"});
+  const Fields f(node, "ledger", diag_,
+                 {"enabled", "path", "durability", "flush_interval_ms", "responses_ttl_days"});
   if (auto v = f.boolean("enabled")) a_.ledger.enabled = *v;
   if (auto p = f.string("path")) {
     if (p->empty()) {
@@ -294,6 +296,9 @@ void Loader::load_ledger(const YAML::Node& node) {
     }
   }
   if (auto v = f.positive("flush_interval_ms")) a_.ledger.flush_interval_ms = std::llround(*v);
+  if (auto v = f.positive("responses_ttl_days")) {
+    a_.ledger.responses_ttl_ms = std::llround(*v * 86'400'000.0);
+  }
 }
 
 void Loader::load_server(const YAML::Node& node) {

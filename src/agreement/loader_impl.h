@@ -6,6 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -31,7 +32,14 @@ class Loader {
   // load_models.cpp
   void load_models(const YAML::Node& node);
   void load_model(Model& m, const YAML::Node& node, const std::string& path);
-  void load_price(Model& m, const YAML::Node& node, const std::string& path);
+  void load_price(Price& price, const YAML::Node& node, const std::string& path);
+  void load_served_by(Model& m, const YAML::Node& node, const std::string& path);
+  // load_pools.cpp: once every pool is known.
+  void resolve_pool_fallbacks();
+  // load_fallbacks.cpp: served_by names a pool that serves the model; no fallback serves an
+  // exclusive model to parties that do not hold it.
+  void check_fallbacks();
+  std::optional<PoolId> pool_ref(const YAML::Node& node, const std::string& path);
   // Reads a {party: share} map that must sum to 1 into `out`.
   void load_revenue_share(std::vector<RevenueShare>& out, const YAML::Node& node,
                           const std::string& path);
@@ -41,6 +49,8 @@ class Loader {
   void load_pools(const YAML::Node& node);
   void load_pool(Pool& p, const YAML::Node& node, const std::string& path);
   void load_upstreams(Pool& p, const YAML::Node& node, const std::string& path);
+  // After the upstreams: reports a file that cannot be read or holds no certificate, at its key.
+  void load_ca_file(Pool& p, const std::string& ca_file, const yaml::Fields& f);
   void check_builtin_pool(const Pool& p, const yaml::Fields& f);
   // load_capacity.cpp
   void load_reservations(const YAML::Node& node);
@@ -63,6 +73,10 @@ class Loader {
 
   Agreement& a_;
   Diagnostics& diag_;
+  std::vector<std::pair<PoolId, YAML::Node>> pool_fallbacks_;  // resolved once pools are
+  std::map<PoolId, SourcePos> fallback_pos_;                   // where each pool's list is
+  std::vector<std::pair<size_t, SourcePos>> spillover_pos_;    // reservation → its `to`
+  std::map<std::pair<ModelId, PoolId>, SourcePos> served_by_pos_;
   std::vector<std::pair<PartyId, YAML::Node>> party_revenue_shares_;  // read once models are
 };
 

@@ -2,6 +2,11 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "core/rfc3339.h"
 
@@ -248,7 +253,94 @@ TEST(Loader, UpstreamPoolNeedsHttpUrl) {
   y.replace(y.find("{ engine: builtin, gpu: h100, gpus: 1, model_params_b: 8 }"), 58,
             "{ upstreams: [ { url: \"ftp://x\" } ] }");
   EXPECT_THAT(errors_of(y),
-              ElementsAre("a.yaml:9:29: pools.p1.upstreams[0].url: expected an http:// URL"));
+              ElementsAre("a.yaml:9:29: pools.p1.upstreams[0].url: expected an http:// or "
+                          "https:// URL"));
+}
+
+// kMinimal with pool p1 replaced by `pool` (a flow mapping).
+std::string with_pool(const std::string& pool) {
+  std::string y = kMinimal;
+  y.replace(y.find("{ engine: builtin, gpu: h100, gpus: 1, model_params_b: 8 }"), 58, pool);
+  return y;
+}
+
+// A file in the temporary directory holding `text`, removed with the object.
+class TempFile {
+ public:
+  explicit TempFile(const std::string& text) {
+    std::string pattern = (std::filesystem::temp_directory_path() / "accord-ca-XXXXXX").string();
+    const int fd = mkstemp(pattern.data());
+    path_ = pattern;
+    std::ofstream(path_, std::ios::binary) << text;
+    close(fd);
+  }
+  ~TempFile() { std::filesystem::remove(path_); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// A self-signed CA certificate (EC P-256), only ever parsed here.
+constexpr const char* kCaPem = R"(-----BEGIN CERTIFICATE-----
+MIIBlDCCATugAwIBAgIUMSohtSFh3NLAP/99tjg8KR7SEXcwCgYIKoZIzj0EAwIw
+IDEeMBwGA1UEAwwVYWNjb3JkIGxvYWRlciB0ZXN0IENBMB4XDTI2MTIwNjA4NTgz
+OVoXDTM2MTIwMzA4NTgzOVowIDEeMBwGA1UEAwwVYWNjb3JkIGxvYWRlciB0ZXN0
+IENBMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAERFCtJ7bKAY3+Y6nkpU/vv3tg
+zGJFqvFyp/BBEFMc8ofrYdyciZYhOAWM4cjXCGJ96s8Fc/9N/Ppgs+pUjGNetKNT
+MFEwHQYDVR0OBBYEFHEy5SW7pvzJlXypJ5V0mp+bN7nvMB8GA1UdIwQYMBaAFHEy
+5SW7pvzJlXypJ5V0mp+bN7nvMA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwID
+RwAwRAIgX9E/MqLqiHZOdoKxVaWCgE1XI8yYvG2BahhZikQjD0cCIC/1xpxnyltE
+/R9QLQI2IJD2LacQUyBXzD+vQWQ+gvyj
+-----END CERTIFICATE-----
+)";
+
+TEST(Loader, HttpsUpstreamDefaultsToPort443) {
+  const LoadResult r = load_agreement(
+      with_pool("{ upstreams: [ { url: \"https://vllm.internal/v1\" }, "
+                "{ url: \"https://10.0.0.7:8443/v1\" }, { url: \"http://10.0.0.8/v1\" } ] }"),
+      "a.yaml");
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(r.messages());
+  const Pool& p = r.agreement->pools[0];
+  ASSERT_EQ(p.upstreams.size(), 3u);
+  EXPECT_TRUE(p.upstreams[0].tls);
+  EXPECT_EQ(p.upstreams[0].host, "vllm.internal");
+  EXPECT_EQ(p.upstreams[0].port, 443);
+  EXPECT_EQ(p.upstreams[0].base_path, "/v1");
+  EXPECT_TRUE(p.upstreams[1].tls);
+  EXPECT_EQ(p.upstreams[1].port, 8443);
+  EXPECT_FALSE(p.upstreams[2].tls);
+  EXPECT_EQ(p.upstreams[2].port, 80);
+  EXPECT_EQ(p.ca_file, "");  // the system's CAs
+}
+
+TEST(Loader, CaFileIsReadWhenLoaded) {
+  const TempFile ca(kCaPem);
+  const LoadResult r = load_agreement(
+      with_pool("{ upstreams: [ { url: \"https://h/v1\" } ], ca_file: \"" + ca.path() + "\" }"),
+      "a.yaml");
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(r.messages());
+  EXPECT_EQ(r.agreement->pools[0].ca_file, ca.path());
+}
+
+TEST(Loader, CaFileThatCannotBeReadIsReportedAtItsKey) {
+  EXPECT_THAT(
+      errors_of(with_pool(
+          "{ upstreams: [ { url: \"https://h/v1\" } ], ca_file: /nonexistent/accord-ca.pem }")),
+      ElementsAre("a.yaml:9:58: pools.p1.ca_file: cannot read /nonexistent/accord-ca.pem: No "
+                  "such file or directory"));
+  const TempFile junk("not a certificate\n");
+  EXPECT_THAT(
+      errors_of(with_pool("{ upstreams: [ { url: \"https://h/v1\" } ], ca_file: \"" + junk.path() +
+                          "\" }")),
+      ElementsAre("a.yaml:9:58: pools.p1.ca_file: " + junk.path() + " holds no PEM certificate"));
+}
+
+TEST(Loader, CaFileNeedsAnHttpsUpstream) {
+  const TempFile ca(kCaPem);
+  EXPECT_THAT(errors_of(with_pool("{ upstreams: [ { url: \"http://h/v1\" } ], ca_file: \"" +
+                                  ca.path() + "\" }")),
+              ElementsAre("a.yaml:9:57: pools.p1.ca_file: the pool has no https:// upstream"));
 }
 
 TEST(Loader, UpstreamUrlIsSplit) {
@@ -332,6 +424,76 @@ TEST(Loader, ReportsEveryProblemSortedByPosition) {
                           "a.yaml:11:14: reservations[0].party: unknown party 'bob'",
                           "a.yaml:11:44: reservations[0].tokens_per_s: must not be negative (got "
                           "-1)"));
+}
+
+}  // namespace
+}  // namespace accord
+
+namespace accord {
+namespace {
+
+constexpr const char* kFallback = R"(parties:
+  lab: { role: provider }
+  acme: { role: customer, tier: standard }
+  vip: { role: customer, tier: standard }
+tiers:
+  standard: { weight: 1 }
+models:
+  m1:
+    owner: lab
+    pool: owned
+    price: { input_per_mtok: 1, output_per_mtok: 2, cached_input_per_mtok: 0.5 }
+    served_by:
+      paygo: { upstream_model: gpt-x, price: { input_per_mtok: 3, output_per_mtok: 6 } }
+pools:
+  owned: { upstreams: [ { url: "http://127.0.0.1:9/v1" } ], fallback: [ paygo, spare ] }
+  paygo: { upstreams: [ { url: "http://127.0.0.1:10/v1" } ] }
+  spare: { engine: builtin }
+reservations:
+  - { party: acme, model: m1, tokens_per_s: 100, spillover: { to: spare } }
+)";
+
+TEST(Loader, FallbacksSpilloverToAndPerPoolTerms) {
+  const LoadResult r = load_agreement(kFallback, "a.yaml");
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(r.messages());
+  const Agreement& a = *r.agreement;
+  const PoolId owned = a.pool_by_name.at("owned"), paygo = a.pool_by_name.at("paygo");
+  const PoolId spare = a.pool_by_name.at("spare");
+  EXPECT_THAT(a.pools[owned].fallback, ElementsAre(paygo, spare));
+  EXPECT_EQ(a.reservations[0].spillover_to, spare);
+  EXPECT_TRUE(a.reservations[0].spillover);
+  const Model& m = a.models[0];
+  EXPECT_EQ(m.upstream_name_on(paygo), "gpt-x");
+  EXPECT_EQ(m.upstream_name_on(owned), "");
+  EXPECT_EQ(m.price_on(paygo).input_micro_usd_per_mtok, 3'000'000);
+  EXPECT_EQ(m.price_on(spare).input_micro_usd_per_mtok, 1'000'000);
+  EXPECT_EQ(m.price.cached_input_micro_usd_per_mtok, 500'000);
+}
+
+TEST(Loader, FallbackMistakesNameTheKey) {
+  std::string y = kFallback;
+  y.replace(y.find("fallback: [ paygo, spare ]"), 26, "fallback: [ owned, nowhere ]");
+  EXPECT_THAT(errors_of(y),
+              ElementsAre("a.yaml:13:7: models.m1.served_by.paygo: no fallback or spillover of "
+                          "the model reaches this pool",
+                          "a.yaml:15:73: pools.owned.fallback[0]: a pool cannot fall back to "
+                          "itself",
+                          "a.yaml:15:80: pools.owned.fallback[1]: unknown pool 'nowhere'"));
+}
+
+// A fallback pool that knows an exclusive model and another by one name would serve the
+// exclusive one to everybody: `accord check` refuses the chain.
+TEST(Loader, AFallbackChainCannotServeAnExclusiveModelToOthers) {
+  std::string y = kFallback;
+  y.insert(y.find("pools:"),
+           "  secret: { owner: lab, pool: paygo, upstream_model: gpt-x, exclusive: { parties: "
+           "[vip] } }\n");
+  const auto errors = errors_of(y);
+  ASSERT_EQ(errors.size(), 1u) << ::testing::PrintToString(errors);
+  EXPECT_THAT(errors[0],
+              ::testing::HasSubstr("pools.owned.fallback: serving model 'm1' on pool 'paygo' would "
+                                   "serve the exclusive model 'secret' (the pool knows both as "
+                                   "'gpt-x') to parties that do not hold it"));
 }
 
 }  // namespace

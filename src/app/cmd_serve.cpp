@@ -2,11 +2,14 @@
 #include <spdlog/spdlog.h>
 
 #include "agreement/loader.h"
+#include "apis/messages_api.h"
+#include "apis/responses_api.h"
 #include "app/commands.h"
 #include "app/http_runner.h"
 #include "gateway/gateway.h"
 #include "ledger/ledger.h"
 #include "ledger/month_spend.h"
+#include "ledger/response_store.h"
 #include "metrics/access_log.h"
 #include "metrics/gateway_metrics.h"
 #include "routes/routes.h"
@@ -31,6 +34,7 @@ int run_serve(const ServeOptions& options) {
   AgreementStore store(build_snapshot(loaded.agreement, nullptr, loops, clock, snapshot_options),
                        options.config, loops, clock, snapshot_options);
   std::unique_ptr<Ledger> ledger;
+  std::unique_ptr<ResponseStore> responses;
   if (agreement.ledger.enabled) {
     const LedgerConfig& lc = agreement.ledger;
     auto sqlite_store =
@@ -45,6 +49,12 @@ int run_serve(const ServeOptions& options) {
       fmt::print(stderr, "{}\n", s.error().message);
       return 1;
     }
+    auto response_store = open_sqlite_response_store(lc.path);
+    if (!response_store.ok()) {
+      fmt::print(stderr, "{}\n", response_store.error().message);
+      return 1;
+    }
+    responses = std::move(response_store.value());
     LedgerOptions lo;
     lo.durability = lc.durability;
     lo.flush_interval_ms = lc.flush_interval_ms;
@@ -62,6 +72,10 @@ int run_serve(const ServeOptions& options) {
   gateway.add_observer(&metrics);
   Router router;
   gateway.add_routes(router);
+  ResponsesApi responses_api(gateway, store, responses.get(), clock);
+  responses_api.add_routes(router);
+  MessagesApi messages_api(gateway);
+  messages_api.add_routes(router);
   const RouteContext routes{&store, ledger.get(), &clock, &metrics};
   add_model_routes(router, routes);
   add_usage_routes(router, routes);

@@ -19,6 +19,7 @@ struct BackendRequest {
   ApiKind kind = ApiKind::kChat;
   const Model* model = nullptr;
   const Pool* pool = nullptr;
+  std::string_view upstream_model;  // what the pool's upstreams call the model ("": its name)
   std::string_view request_id;
   UnixMillis wall_arrived_at = 0;
   ServiceTier service_tier = ServiceTier::kDefault;  // as served

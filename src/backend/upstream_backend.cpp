@@ -15,6 +15,7 @@ asio::awaitable<RunOutcome> UpstreamBackend::run(HttpExchange& exchange,
                                                             : "/embeddings";
   forward.model = request.model;
   forward.pool = request.pool;
+  forward.upstream_model = request.upstream_model;
   forward.request_id = request.request_id;
   co_return co_await forward_to_upstream(*endpoints_, clients_.current(), exchange, forward,
                                          headers, clock_, control);

@@ -78,16 +78,14 @@ Gateway::Gateway(AgreementStore& store, const Clock& clock, Ledger* ledger)
 
 void Gateway::add_routes(Router& router) {
   const auto route = [this](ApiKind kind) {
-    return [this, kind](HttpExchange& exchange, std::string_view) {
-      return serve_inference(exchange, kind);
-    };
+    return [this, kind](HttpExchange& exchange, std::string_view) { return serve(exchange, kind); };
   };
   router.add("POST", "/v1/chat/completions", route(ApiKind::kChat));
   router.add("POST", "/v1/completions", route(ApiKind::kCompletion));
   router.add("POST", "/v1/embeddings", route(ApiKind::kEmbedding));
 }
 
-asio::awaitable<void> Gateway::serve_inference(HttpExchange& exchange, ApiKind kind) {
+asio::awaitable<void> Gateway::serve(HttpExchange& exchange, ApiKind kind) {
   HeaderLines headers;
   RequestContext ctx;
   ctx.arrived_at = clock_.now();
@@ -105,14 +103,7 @@ asio::awaitable<void> Gateway::serve_inference(HttpExchange& exchange, ApiKind k
   }
   const auto executor = co_await asio::this_coro::executor;
   if (prepare(exchange, ctx, headers, executor)) {
-    if (ctx.ticket->state == Ticket::State::kQueued) {
-      co_await ctx.scheduler->wait(ctx.ticket);
-    }
-    if (ctx.ticket->state == Ticket::State::kRefused) {
-      ctx.error = ctx.ticket->refusal;
-    } else {
-      co_await dispatch(exchange, ctx, headers);
-    }
+    co_await run_on_pools(exchange, ctx, headers, executor);
   }
   ctx.sched_class = ctx.ticket ? ctx.ticket->cls : ctx.sched_class;
   if (ctx.error && !exchange.responded()) {
@@ -178,12 +169,8 @@ bool Gateway::prepare(HttpExchange& exchange, RequestContext& ctx, HeaderLines& 
   }
   // 4. limit
   if (!limit(ctx, headers)) return false;
-  // 5. admit
+  // 5. admit (a refusal may still find another pool: run_on_pools())
   submit(ctx, executor);
-  if (ctx.ticket->state == Ticket::State::kRefused) {
-    ctx.error = ctx.ticket->refusal;
-    return false;
-  }
   return true;
 }
 
@@ -226,31 +213,34 @@ void Gateway::submit(RequestContext& ctx, const asio::any_io_executor& executor)
   ctx.sched_class = ctx.ticket->cls;
 }
 
+void Gateway::release_ticket(RequestContext& ctx, bool whole) {
+  const Pool& pool = ctx.snapshot->agreement->pools[ctx.pool];
+  const double actual = static_cast<double>(ctx.prompt_tokens) +
+                        pool.output_weight * static_cast<double>(ctx.completion_tokens);
+  if (ctx.ticket->state == Ticket::State::kQueued) {
+    ctx.scheduler->withdraw(*ctx.ticket);
+    return;
+  }
+  if (ctx.upstream_sample && !ctx.upstream_sample->dropped) {
+    const UpstreamSample measured =
+        measure_upstream(ctx.dispatched_at, ctx.first_token_at, ctx.finished_at,
+                         ctx.completion_tokens, ctx.body.stream);
+    ctx.upstream_sample->latency_per_token_s = measured.latency_per_token_s;
+    ctx.upstream_sample->noise_per_token_s = measured.noise_per_token_s;
+  }
+  // A whole answer teaches the scheduler what this party's requests produce.
+  ctx.scheduler->finish(*ctx.ticket, actual, whole ? ctx.completion_tokens : -1,
+                        ctx.upstream_sample ? &*ctx.upstream_sample : nullptr);
+}
+
 void Gateway::complete(RequestContext& ctx) {
   if (ctx.ticket && ctx.scheduler) {
-    const Pool& pool = ctx.snapshot->agreement->pools[ctx.pool];
-    const double actual = static_cast<double>(ctx.prompt_tokens) +
-                          pool.output_weight * static_cast<double>(ctx.completion_tokens);
-    if (ctx.ticket->state == Ticket::State::kQueued) {
-      ctx.scheduler->withdraw(*ctx.ticket);
-    } else {
-      // A whole answer teaches the scheduler what this party's requests produce.
-      const bool whole = ctx.status == 200 && !ctx.client_gone && !ctx.error;
-      if (ctx.upstream_sample && !ctx.upstream_sample->dropped) {
-        const UpstreamSample measured =
-            measure_upstream(ctx.dispatched_at, ctx.first_token_at, ctx.finished_at,
-                             ctx.completion_tokens, ctx.body.stream);
-        ctx.upstream_sample->latency_per_token_s = measured.latency_per_token_s;
-        ctx.upstream_sample->noise_per_token_s = measured.noise_per_token_s;
-      }
-      ctx.scheduler->finish(*ctx.ticket, actual, whole ? ctx.completion_tokens : -1,
-                            ctx.upstream_sample ? &*ctx.upstream_sample : nullptr);
-    }
+    release_ticket(ctx, ctx.status == 200 && !ctx.client_gone && !ctx.error);
   }
   if (ctx.key != nullptr && ctx.model != kNone) {
-    const int64_t cost =
-        cost_micro_usd(price_terms(*ctx.snapshot->agreement, ctx.party, ctx.model, ctx.billed),
-                       ctx.prompt_tokens, ctx.completion_tokens);
+    const int64_t cost = cost_micro_usd(
+        price_terms(*ctx.snapshot->agreement, ctx.party, ctx.model, ctx.billed, ctx.pool),
+        ctx.prompt_tokens, ctx.completion_tokens, ctx.cached_prompt_tokens);
     ctx.lease.complete(ctx.prompt_tokens + ctx.completion_tokens, cost, ctx.finished_at,
                        clock_.wall_now());
   }

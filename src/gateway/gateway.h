@@ -27,17 +27,27 @@ class Gateway final {
   // REQUIRES: called before serving starts; observers outlive the gateway's use.
   void add_observer(CompletionObserver* observer) { observers_.push_back(observer); }
 
+  // Serves one inference request of `kind` whole: from authentication to completion. Another
+  // API served through the pipeline calls it with a TranslatingExchange (apis/).
+  asio::awaitable<void> serve(HttpExchange& exchange, ApiKind kind);
+
  private:
-  asio::awaitable<void> serve_inference(HttpExchange& exchange, ApiKind kind);
   // Stages 1–5 up to the scheduler's decision, without suspending: false when the request
   // ends here (ctx.error says why); otherwise its ticket is running or queued.
   bool prepare(HttpExchange& exchange, RequestContext& ctx, HeaderLines& headers,
                const asio::any_io_executor& executor);
   bool limit(RequestContext& ctx, HeaderLines& headers);
   void submit(RequestContext& ctx, const asio::any_io_executor& executor);
+  // gateway_fallback.cpp: waits for the ticket and dispatches it; when its pool cannot start it
+  // in time, or its upstream fails before the first byte, the next pool of its chain serves it.
+  asio::awaitable<void> run_on_pools(HttpExchange& exchange, RequestContext& ctx,
+                                     const HeaderLines& headers,
+                                     const asio::any_io_executor& executor);
+  // Gives the ticket back to its pool's scheduler (complete() does it for the last pool).
+  void release_ticket(RequestContext& ctx, bool whole);
   // gateway_dispatch.cpp: stage 6, with requeue after a reclaim.
   asio::awaitable<void> dispatch(HttpExchange& exchange, RequestContext& ctx,
-                                 const HeaderLines& headers);
+                                 const HeaderLines& headers, bool may_fall_back);
   // Stage 7: reconcile the estimates, record the usage, then the observers.
   void complete(RequestContext& ctx);
   // gateway_usage.cpp: the ledger.

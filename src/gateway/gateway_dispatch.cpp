@@ -22,7 +22,7 @@ void sample_upstream(const RunOutcome& outcome, RequestContext& ctx) {
 }  // namespace
 
 asio::awaitable<void> Gateway::dispatch(HttpExchange& exchange, RequestContext& ctx,
-                                        const HeaderLines& headers) {
+                                        const HeaderLines& headers, bool may_fall_back) {
   const Agreement& agreement = *ctx.snapshot->agreement;
   Backend& backend = *ctx.snapshot->pools[ctx.pool]->backend;
   GatewayTicket& ticket = *ctx.ticket;
@@ -35,6 +35,7 @@ asio::awaitable<void> Gateway::dispatch(HttpExchange& exchange, RequestContext& 
   request.kind = ctx.kind;
   request.model = &agreement.models[ctx.model];
   request.pool = &agreement.pools[ctx.pool];
+  request.upstream_model = agreement.models[ctx.model].upstream_name_on(ctx.pool);
   request.request_id = ctx.request_id;
   request.wall_arrived_at = ctx.wall_arrived_at;
   request.service_tier = ctx.service_tier;
@@ -46,6 +47,7 @@ asio::awaitable<void> Gateway::dispatch(HttpExchange& exchange, RequestContext& 
     control.output_started = &ticket.output_started;
     control.lane = ticket.lane;
     control.gate = gate.get();
+    control.may_fall_back = may_fall_back;
     RunOutcome outcome = co_await backend.run(exchange, request, headers, control);
     ctx.prompt_tokens = outcome.prompt_tokens;
     ctx.cached_prompt_tokens = outcome.cached_prompt_tokens;

@@ -45,14 +45,17 @@ UsageRecord Gateway::make_record(const RequestContext& ctx) const {
   }
   r.prompt_tokens = ctx.prompt_tokens;
   r.completion_tokens = ctx.completion_tokens;
+  r.cached_prompt_tokens = ctx.cached_prompt_tokens;
   r.queue_ms = millis_between(ctx.arrived_at, ctx.dispatched_at);
   r.ttft_ms = ctx.first_token_at != 0 ? millis_between(ctx.arrived_at, ctx.first_token_at) : -1;
   r.total_ms = millis_between(ctx.arrived_at, ctx.finished_at);
   if (ctx.model != kNone && ctx.party != kNone) {
-    PriceTerms terms = price_terms(a, ctx.party, ctx.model, ctx.billed);
-    r.cost_micro_usd = cost_micro_usd(terms, ctx.prompt_tokens, ctx.completion_tokens);
+    PriceTerms terms = price_terms(a, ctx.party, ctx.model, ctx.billed, ctx.pool);
+    r.cost_micro_usd =
+        cost_micro_usd(terms, ctx.prompt_tokens, ctx.completion_tokens, ctx.cached_prompt_tokens);
     terms.discount_ppm = 0;
-    r.list_cost_micro_usd = cost_micro_usd(terms, ctx.prompt_tokens, ctx.completion_tokens);
+    r.list_cost_micro_usd =
+        cost_micro_usd(terms, ctx.prompt_tokens, ctx.completion_tokens, ctx.cached_prompt_tokens);
   }
   return r;
 }

@@ -1,25 +1,31 @@
 #include "http/client.h"
 
 #include <fmt/format.h>
-#include <boost/asio/connect.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/error.hpp>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/error.hpp>
 #include <limits>
 #include <optional>
-
 #include <unordered_map>
 #include <vector>
+
 #include "core/strings.h"
 #include "http/http1_parser.h"
 #include "http/parse_buffered.h"
+#include "http/tls_client.h"
 #include "http/write_all.h"
 
 namespace accord {
 
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
+namespace ssl = boost::asio::ssl;
 
 namespace {
 
@@ -64,6 +70,9 @@ class ClientConnection final : public DeadlineSweeper::Entry {
   }
 
   tcp::socket socket;
+  // TLS on `socket` (declared after it, so destroyed before it); empty for plain HTTP.
+  std::optional<ssl::stream<tcp::socket&>> tls;
+  std::string tls_out;  // a TLS request's head and body, staged for one record
   std::shared_ptr<DeadlineSweeper> sweeper_;
   std::string key;           // "host:port"
   IdleList* home = nullptr;  // where give_back() keeps it (set by send())
@@ -90,6 +99,7 @@ struct HttpClientPool::Impl {
   tcp::resolver resolver;
   std::unordered_map<std::string, IdleList> idle;
   std::unordered_map<std::string, tcp::resolver::results_type> resolved;
+  std::atomic<uint64_t> tls_handshakes{0};
   // The last target's list: a loop's requests mostly go to the same few upstreams, so a string
   // comparison usually replaces a hash and a lookup.
   const std::string* last_key = nullptr;
@@ -104,6 +114,45 @@ struct HttpClientPool::Impl {
   }
 };
 
+ClientTarget make_client_target(std::string host, uint16_t port, size_t max_idle,
+                                std::shared_ptr<const TlsClientContext> tls) {
+  ClientTarget t;
+  t.host_header = fmt::format("{}:{}", host, port);
+  if (tls) t.connection_key = fmt::format("{}#tls{}", t.host_header, tls->id());
+  t.host = std::move(host);
+  t.port = port;
+  t.max_idle = max_idle;
+  t.tls = std::move(tls);
+  return t;
+}
+
+namespace {
+
+// The handshake on a connection just opened to `target`, within the connect timeout. A failure
+// is logged: the client sees it too, but the operator must learn that a certificate is refused.
+asio::awaitable<Status> handshake(ClientConnection& c, const ClientTarget& target,
+                                  const ClientTimeouts& t) {
+  c.tls.emplace(c.socket, target.tls->native());
+  std::string why;
+  if (!TlsClientContext::expect_host(c.tls->native_handle(), target.host)) {
+    why = fmt::format("'{}' cannot be checked against a certificate", target.host);
+  } else {
+    error_code ec;
+    c.set_deadline(after_ms(t.connect_ms));
+    co_await c.tls->async_handshake(ssl::stream_base::client, use_ec(ec));
+    c.clear_deadline();
+    if (!ec) co_return Status();
+    why = c.timed_out ? fmt::format("timed out after {} ms", t.connect_ms)
+                      : TlsClientContext::describe_failure(c.tls->native_handle(), ec);
+  }
+  c.close();
+  std::string message = fmt::format("TLS handshake with {} failed: {}", target.host_header, why);
+  spdlog::warn("upstream {}", message);
+  co_return upstream_error(std::move(message), true);
+}
+
+}  // namespace
+
 HttpClientPool::HttpClientPool(asio::io_context& io, std::shared_ptr<DeadlineSweeper> sweeper)
     : impl_(std::make_unique<Impl>(io, std::move(sweeper))) {}
 
@@ -115,8 +164,18 @@ size_t HttpClientPool::idle_connections() const {
   return n;
 }
 
+uint64_t HttpClientPool::tls_handshakes() const {
+  return impl_->tls_handshakes.load(std::memory_order_relaxed);
+}
+
 asio::awaitable<Result<std::unique_ptr<ClientConnection>>> HttpClientPool::connect(
     const ClientTarget& target, const ClientTimeouts& t) {
+  if (target.tls && !target.tls->problem().empty()) {
+    std::string message =
+        fmt::format("TLS to {} is not set up: {}", target.host_header, target.tls->problem());
+    spdlog::warn("upstream {}", message);
+    co_return upstream_error(std::move(message), true);
+  }
   error_code ec;
   auto it = impl_->resolved.find(target.host_header);
   if (it == impl_->resolved.end()) {
@@ -145,6 +204,11 @@ asio::awaitable<Result<std::unique_ptr<ClientConnection>>> HttpClientPool::conne
   }
   connection->socket.set_option(tcp::no_delay(true), ec);
   connection->socket.non_blocking(true, ec);  // for write_all()
+  if (target.tls) {
+    impl_->tls_handshakes.fetch_add(1, std::memory_order_relaxed);
+    Status shaken = co_await handshake(*connection, target, t);
+    if (!shaken.ok()) co_return shaken.take_error();
+  }
   co_return connection;
 }
 
@@ -155,10 +219,29 @@ size_t read_size(const beast::flat_buffer& buffer) {
   return std::max<size_t>(512, buffer.capacity() - buffer.size());
 }
 
+// The next read into the connection's buffer, through TLS when it has it. Not a coroutine: it
+// hands back the operation to await, so a read costs no frame of its own.
+asio::awaitable<size_t> read_more(ClientConnection& c, error_code& ec) {
+  const auto into = c.buffer.prepare(read_size(c.buffer));
+  if (c.tls) return c.tls->async_read_some(into, use_ec(ec));
+  return c.socket.async_read_some(into, use_ec(ec));
+}
+
+// Writes a request through TLS: head and body staged together, so they go as one record (Asio
+// would encrypt and send each buffer on its own). Not a coroutine either.
+asio::awaitable<size_t> write_tls(ClientConnection& c, std::string_view head, std::string_view body,
+                                  error_code& ec) {
+  c.tls_out.assign(head);
+  c.tls_out.append(body);
+  return asio::async_write(*c.tls, asio::buffer(c.tls_out), use_ec(ec));
+}
+
 // After a read from the socket (`n` bytes, `ec`): hands the parser what arrived. The end of the
 // stream ends a body that runs to the close; anywhere else it is an error.
 error_code take_read(ClientConnection& c, size_t n, error_code ec, bool head_only) {
   c.buffer.commit(n);
+  // A TLS peer that closes without close_notify (many do): the end of the stream all the same.
+  if (ec == ssl::error::stream_truncated) ec = asio::error::eof;
   if (ec == asio::error::eof) {
     c.parser->put_eof(ec);  // end_of_stream when nothing came, partial_message when cut off
     return ec;
@@ -184,7 +267,8 @@ asio::awaitable<Result<ClientResponse>> HttpClientPool::send(const ClientTarget&
                                                              std::string_view head,
                                                              std::string_view body,
                                                              const ClientTimeouts& timeouts) {
-  IdleList& idle = impl_->idle_list(target.host_header);
+  IdleList& idle =
+      impl_->idle_list(target.connection_key.empty() ? target.host_header : target.connection_key);
   idle.max = target.max_idle;
   for (int attempt = 0;; ++attempt) {
     std::unique_ptr<ClientConnection> connection;
@@ -208,12 +292,15 @@ asio::awaitable<Result<ClientResponse>> HttpClientPool::send(const ClientTarget&
     connection->parser->header_limit(size_t{64} * 1024);
     connection->set_deadline(after_ms(timeouts.first_byte_ms));
     error_code ec;
-    const std::array<asio::const_buffer, 2> buffers{asio::buffer(head.data(), head.size()),
-                                                    asio::buffer(body.data(), body.size())};
-    co_await write_all(connection->socket, buffers, ec);
+    if (connection->tls) {
+      co_await write_tls(*connection, head, body, ec);
+    } else {
+      const std::array<asio::const_buffer, 2> buffers{asio::buffer(head.data(), head.size()),
+                                                      asio::buffer(body.data(), body.size())};
+      co_await write_all(connection->socket, buffers, ec);
+    }
     while (!ec && !connection->parser->is_header_done()) {
-      const size_t n = co_await connection->socket.async_read_some(
-          connection->buffer.prepare(read_size(connection->buffer)), use_ec(ec));
+      const size_t n = co_await read_more(*connection, ec);
       ec = take_read(*connection, n, ec, true);
     }
     connection->clear_deadline();
@@ -244,6 +331,7 @@ void HttpClientPool::give_back(std::unique_ptr<ClientConnection> connection) {
   connection->parser.reset();
   if (connection->buffer.capacity() > size_t{16} * 1024) connection->buffer.shrink_to_fit();
   if (connection->body.capacity() > size_t{64} * 1024) std::string().swap(connection->body);
+  if (connection->tls_out.capacity() > size_t{64} * 1024) std::string().swap(connection->tls_out);
   connection->set_deadline(after_ms(kIdleConnectionMs));
   list.connections.push_back(std::move(connection));
 }
@@ -290,8 +378,7 @@ asio::awaitable<Result<bool>> ClientResponse::read_some(std::string& out) {
   error_code ec = parse_buffered(parser, c.buffer, false);  // what came with the head
   while (!ec && !parser.is_done() && out.size() == before) {
     c.set_deadline(after_ms(c.timeouts.idle_ms));
-    const size_t n =
-        co_await c.socket.async_read_some(c.buffer.prepare(read_size(c.buffer)), use_ec(ec));
+    const size_t n = co_await read_more(c, ec);
     c.clear_deadline();
     ec = take_read(c, n, ec, false);
   }
@@ -308,8 +395,7 @@ asio::awaitable<Status> ClientResponse::read_all(std::string& out, size_t limit)
   error_code ec = parse_buffered(parser, c.buffer, false);  // what came with the head
   while (!ec && !parser.is_done() && out.size() <= limit) {
     c.set_deadline(after_ms(c.timeouts.idle_ms));
-    const size_t n =
-        co_await c.socket.async_read_some(c.buffer.prepare(read_size(c.buffer)), use_ec(ec));
+    const size_t n = co_await read_more(c, ec);
     c.clear_deadline();
     ec = take_read(c, n, ec, false);
   }

@@ -1,7 +1,9 @@
 // HttpClientPool: HTTP/1.1 requests to upstream servers over pooled keep-alive connections, one
 // pool per event loop (no locks), with connect, first-byte and idle timeouts. The response body
 // is read piece by piece as it arrives (chunked encoding removed), so streams are relayed, never
-// buffered whole. Beast stays inside client.cpp.
+// buffered whole. A target may be TLS (https): a connection then makes its handshake once, when
+// it is opened, and is kept alive and reused like a plain one. Beast and Asio's ssl types stay
+// inside client.cpp and tls_client.cpp.
 #pragma once
 
 #include <cstdint>
@@ -15,12 +17,23 @@
 
 namespace accord {
 
+class TlsClientContext;
+
 struct ClientTarget {
   std::string host;
   uint16_t port = 80;
   std::string host_header;  // "host:port"
   size_t max_idle = 64;     // idle connections kept per loop
+  // Set: TLS, trusting what it trusts, with a certificate that must be issued for `host`.
+  std::shared_ptr<const TlsClientContext> tls;
+  // Targets with the same key share idle connections; empty: host_header. make_client_target()
+  // sets it for TLS, so a connection verified against one context never serves another's.
+  std::string connection_key;
 };
+
+// A target with every field consistent: host_header "host:port" and, for TLS, connection_key.
+ClientTarget make_client_target(std::string host, uint16_t port, size_t max_idle,
+                                std::shared_ptr<const TlsClientContext> tls = nullptr);
 
 struct ClientTimeouts {
   int64_t connect_ms = 2'000;
@@ -68,12 +81,17 @@ class HttpClientPool {
   // Sends `head` (request line and headers, ending in a blank line) and `body`, then reads the
   // response head. A pooled connection that turns out to be closed is replaced once,
   // transparently. Errors are kUpstreamError / kUpstreamTimeout, with `retryable` set when the
-  // upstream cannot have acted on the request (it was never connected).
+  // upstream cannot have acted on the request (it was never connected). A TLS handshake or
+  // certificate verification that fails is a kUpstreamError ("TLS handshake with host:port
+  // failed: certificate verify failed: hostname mismatch"), retryable, and logged as a warning.
   asio::awaitable<Result<ClientResponse>> send(const ClientTarget& target, std::string_view head,
                                                std::string_view body,
                                                const ClientTimeouts& timeouts);
 
   size_t idle_connections() const;
+  // TLS handshakes this pool has begun (failed ones too): one per connection opened, none per
+  // request on a kept-alive one. Any thread may read it.
+  uint64_t tls_handshakes() const;
 
  private:
   friend class ClientResponse;

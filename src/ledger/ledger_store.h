@@ -38,6 +38,6 @@ struct SqliteOptions {
 Result<std::unique_ptr<LedgerStore>> open_sqlite_store(const SqliteOptions& options);
 
 // The schema version this build writes.
-constexpr int kLedgerSchemaVersion = 1;
+constexpr int kLedgerSchemaVersion = 2;
 
 }  // namespace accord

@@ -378,7 +378,36 @@ TEST(LedgerSchema, OpeningTwiceMigratesOnce) {
   TempDb db;
   { sqlite(db.path()); }
   { sqlite(db.path()); }
-  EXPECT_EQ(db.query("SELECT count(*) FROM schema_version"), 1);
+  EXPECT_EQ(db.query("SELECT count(*) FROM schema_version"), kLedgerSchemaVersion);
+  EXPECT_EQ(db.query("SELECT max(version) FROM schema_version"), kLedgerSchemaVersion);
+}
+
+// A ledger written before cached-token pricing (schema 1) gains the column, its rows kept with
+// no cached tokens.
+TEST(LedgerSchema, AVersionOneLedgerMigratesKeepingItsRows) {
+  TempDb db;
+  {
+    sqlite3* raw = nullptr;
+    sqlite3_open(db.path().c_str(), &raw);
+    const std::string v1 =
+        "CREATE TABLE schema_version (version INTEGER NOT NULL);"
+        "INSERT INTO schema_version VALUES (1);"
+        "CREATE TABLE usage (id INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL, request_id TEXT NOT "
+        "NULL, key_id TEXT, party TEXT, model TEXT, pool TEXT, class TEXT, service_tier TEXT, "
+        "status INTEGER NOT NULL, failed INTEGER NOT NULL, error_code TEXT, error_source TEXT, "
+        "reserved INTEGER NOT NULL, prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER "
+        "NOT NULL, queue_ms REAL, ttft_ms REAL, total_ms REAL, endpoint TEXT, "
+        "list_cost_micro_usd INTEGER NOT NULL, cost_micro_usd INTEGER NOT NULL);"
+        "INSERT INTO usage (ts_ms, request_id, status, failed, reserved, prompt_tokens, "
+        "completion_tokens, list_cost_micro_usd, cost_micro_usd) VALUES (1, 'old', 200, 0, 0, 7, "
+        "3, 10, 10);";
+    ASSERT_EQ(sqlite3_exec(raw, v1.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(raw);
+  }
+  { sqlite(db.path()); }
+  EXPECT_EQ(db.query("SELECT max(version) FROM schema_version"), kLedgerSchemaVersion);
+  EXPECT_EQ(db.query("SELECT prompt_tokens FROM usage WHERE request_id = 'old'"), 7);
+  EXPECT_EQ(db.query("SELECT cached_prompt_tokens FROM usage WHERE request_id = 'old'"), 0);
 }
 
 }  // namespace

@@ -32,6 +32,9 @@ constexpr std::array<const char*, kLedgerSchemaVersion> kMigrations{{
     "  list_cost_micro_usd INTEGER NOT NULL,"
     "  cost_micro_usd INTEGER NOT NULL);"
     "CREATE INDEX usage_ts ON usage(ts_ms);",
+    // 1 → 2: prompt tokens a provider read from its prompt cache (of prompt_tokens), billed at
+    // the model's cached input price.
+    "ALTER TABLE usage ADD COLUMN cached_prompt_tokens INTEGER NOT NULL DEFAULT 0;",
 }};
 
 Status fail(sqlite3* db, std::string_view what) {

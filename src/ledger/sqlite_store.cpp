@@ -76,13 +76,14 @@ class SqliteStore final : public LedgerStore {
   // loops; small ones held them up less than 64 MiB ones (p99 at 64 connections, interleaved
   // rounds of a bench/peers-like setup: 2380 µs against 2660 µs; nginx 2100 µs).
   static constexpr int kCheckpointPages = 1000;
-  static constexpr int kColumns = 21;
+  static constexpr int kColumns = 22;
 
   Status prepare_insert(size_t rows, sqlite3_stmt** out) {
     std::string sql =
         "INSERT INTO usage (ts_ms, request_id, key_id, party, model, pool, class, service_tier, "
         "status, failed, error_code, error_source, reserved, prompt_tokens, completion_tokens, "
-        "queue_ms, ttft_ms, total_ms, endpoint, list_cost_micro_usd, cost_micro_usd) VALUES ";
+        "queue_ms, ttft_ms, total_ms, endpoint, list_cost_micro_usd, cost_micro_usd, "
+        "cached_prompt_tokens) VALUES ";
     for (size_t r = 0; r < rows; ++r) {
       sql += r == 0 ? "(" : ",(";
       for (int c = 0; c < kColumns; ++c) sql += c == 0 ? "?" : ",?";
@@ -152,6 +153,7 @@ class SqliteStore final : public LedgerStore {
                 : "");
     sqlite3_bind_int64(stmt, base + 20, r.list_cost_micro_usd);
     sqlite3_bind_int64(stmt, base + 21, r.cost_micro_usd);
+    sqlite3_bind_int64(stmt, base + 22, r.cached_prompt_tokens);
   }
 
   Error error(std::string_view what) const {

@@ -33,6 +33,7 @@ struct UsageRecord {
   bool reserved = false;  // the party has a reservation on this model
   int64_t prompt_tokens = 0;
   int64_t completion_tokens = 0;
+  int64_t cached_prompt_tokens = 0;  // of prompt_tokens, read from a provider's prompt cache
   double queue_ms = 0;
   double ttft_ms = -1;  // -1: no token
   double total_ms = 0;

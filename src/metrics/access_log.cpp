@@ -76,11 +76,14 @@ void AccessLog::format(const RequestContext& ctx, std::string& out) {
                ctx.key != nullptr ? std::string_view(ctx.key->id) : "");
   name_or_null("model", ctx.model != kNone,
                ctx.model != kNone ? std::string_view(a.models[ctx.model].name) : "");
+  name_or_null("pool", ctx.pool != kNone && ctx.model != kNone,
+               ctx.pool != kNone ? std::string_view(a.pools[ctx.pool].name) : "");
   name_or_null("class", ctx.model != kNone, to_string(ctx.sched_class));
   w.field("status", status);
   name_or_null("error", ctx.error.has_value(),
                ctx.error ? openai_error_code(ctx.error->kind) : std::string_view());
   w.field("prompt_tokens", ctx.prompt_tokens);
+  w.field("cached_prompt_tokens", ctx.cached_prompt_tokens);
   w.field("completion_tokens", ctx.completion_tokens);
   millis(w, "queue_ms", ctx.arrived_at, ctx.dispatched_at);
   millis(w, "ttft_ms", ctx.arrived_at, ctx.first_token_at);

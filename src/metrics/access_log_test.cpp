@@ -41,6 +41,7 @@ TEST(AccessLog, AServedRequestHasEveryField) {
   EXPECT_EQ(std::string_view(e["key_id"]), a.keys[0].id);
   EXPECT_EQ(std::string_view(e["model"]), "frontier-2");
   EXPECT_EQ(std::string_view(e["class"]), "reserved");
+  EXPECT_EQ(std::string_view(e["pool"]), "h100-east");  // the pool that served it
   EXPECT_EQ(int64_t(e["status"]), 200);
   EXPECT_TRUE(e["error"].is_null());
   EXPECT_EQ(int64_t(e["prompt_tokens"]), 12);

@@ -52,6 +52,14 @@ std::optional<UpstreamUsage> find_usage(std::string_view json) {
           usage.prompt_tokens = n;
         } else if (ukey == "completion_tokens" && !uf.value().get_int64().get(n)) {
           usage.completion_tokens = n;
+        } else if (ukey == "prompt_tokens_details") {
+          od::object details;
+          if (uf.value().get_object().get(details)) continue;  // null
+          for (auto d : details) {
+            std::string_view dkey;
+            if (d.unescaped_key().get(dkey)) return std::nullopt;
+            if (dkey == "cached_tokens" && !d.value().get_int64().get(n)) usage.cached_tokens = n;
+          }
         }
       }
       found = true;

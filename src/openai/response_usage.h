@@ -11,6 +11,7 @@ namespace accord {
 struct UpstreamUsage {
   int64_t prompt_tokens = 0;
   int64_t completion_tokens = 0;
+  int64_t cached_tokens = 0;   // prompt_tokens_details.cached_tokens: read from a prompt cache
   bool choices_empty = false;  // a stream's usage-only chunk
 };
 

@@ -189,6 +189,13 @@ TEST(Pricing, ExactIntegerCostsWithMultipliersAndDiscounts) {
             12750);
   EXPECT_EQ(cost_micro_usd(price_terms(*a, research, frontier, BilledTier::kFlex), 1000, 500),
             3750);
+  // Cached prompt tokens at the cached input price (the input price when the model sets none).
+  PriceTerms cached = price_terms(*a, research, frontier, BilledTier::kDefault);
+  EXPECT_EQ(cached.cached_input_micro_usd_per_mtok, cached.input_micro_usd_per_mtok);
+  cached.cached_input_micro_usd_per_mtok = 1'250'000;
+  // 600 × $2.50/M + 400 × $1.25/M + 500 × $10/M = 1,500 + 500 + 5,000 µ$.
+  EXPECT_EQ(cost_micro_usd(cached, 1000, 500, 400), 7000);
+  EXPECT_EQ(cost_micro_usd(cached, 1000, 500, 5000), 6250);  // at most all of the prompt
   // Rounding: 1 token at $2.50/M is 2.5 µ$: rounded to 3, held back as 3.
   const PriceTerms t = price_terms(*a, research, frontier, BilledTier::kDefault);
   EXPECT_EQ(cost_micro_usd(t, 1, 0), 3);

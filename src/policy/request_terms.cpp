@@ -47,4 +47,19 @@ void describe_ticket(Ticket& t, const Agreement& a, PartyId party, ModelId model
   t.preemptible = t.flex || (tier != nullptr && tier->preemptible);
 }
 
+std::vector<PoolId> fallback_pools(const Agreement& a, PartyId party, ModelId model,
+                                   bool within_reservation) {
+  const PoolId own = a.models[model].pool;
+  std::vector<PoolId> chain;
+  for (const Reservation& r : a.reservations) {
+    if (r.party != party || r.model != model) continue;
+    if (!r.spillover) return chain;  // the reservation is a ceiling
+    if (r.spillover_to != kNone && !within_reservation) chain.push_back(r.spillover_to);
+  }
+  for (const PoolId p : a.pools[own].fallback) {
+    if (p != own && std::find(chain.begin(), chain.end(), p) == chain.end()) chain.push_back(p);
+  }
+  return chain;
+}
+
 }  // namespace accord

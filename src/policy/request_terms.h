@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "agreement/agreement.h"
 #include "agreement/pricing.h"
@@ -32,6 +33,12 @@ int64_t max_output_tokens(const Model& model, std::optional<int64_t> max_tokens,
 // bound plus the most output all choices may produce, at the served tier's price.
 LimitRequest limit_request(const Agreement& agreement, PartyId party, ModelId model,
                            BilledTier billed, int64_t prompt_upper_bound, int64_t max_output_total);
+
+// The pools after the model's own that may serve a request its pool cannot start in time, in
+// order: its reservation's `spillover.to` (for work beyond the reservation), then the pool's
+// `fallback` list. None where the reservation says `spillover: false` (a ceiling).
+std::vector<PoolId> fallback_pools(const Agreement& agreement, PartyId party, ModelId model,
+                                   bool within_reservation);
 
 // Fills the ticket's request fields (the scheduler estimates what it will likely use from them).
 void describe_ticket(Ticket& ticket, const Agreement& agreement, PartyId party, ModelId model,

@@ -1,12 +1,17 @@
-// The model list (GET /v1/models, /v1/models/{id}): the models the caller may call now.
+// The model list (GET /v1/models, /v1/models/{id}): the models the caller may call now. Asked
+// with Anthropic's headers (anthropic-version; the key in x-api-key), it answers in Anthropic's
+// shape, errors included.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "apis/messages_api.h"
 #include "core/json_writer.h"
+#include "core/rfc3339.h"
 #include "http/openai_error.h"
 #include "policy/authenticate.h"
 #include "policy/entitle.h"
 #include "routes/routes.h"
+#include "translate/anthropic_error.h"
 
 namespace accord {
 namespace {
@@ -21,14 +26,33 @@ void write_model(JsonWriter& w, const Agreement& a, const Model& m) {
   w.end_object();
 }
 
+void write_anthropic_model(JsonWriter& w, const Model& m) {
+  w.begin_object().field("type", "model").field("id", m.name).field("display_name", m.name);
+  w.field("created_at", format_rfc3339(static_cast<UnixMillis>(m.created_unix_s) * 1000));
+  w.end_object();
+}
+
+asio::awaitable<void> refuse(HttpExchange& exchange, const Error& error, bool anthropic) {
+  const HeaderLines headers{};
+  if (anthropic) {
+    co_await exchange.respond(http_status(error.kind), "application/json",
+                              anthropic_error_body(error), headers);
+  } else {
+    co_await respond_error(exchange, error, headers);
+  }
+}
+
 asio::awaitable<void> serve_models(const RouteContext& c, HttpExchange& exchange,
                                    std::string_view model_id) {
   HeaderLines headers;
   const auto snapshot = c.store->current();
   const Agreement& a = *snapshot->agreement;
-  auto key = authenticate(*snapshot->keys, exchange.header("authorization"));
+  const bool anthropic = !exchange.header("anthropic-version").empty();
+  const std::string from_api_key = anthropic ? anthropic_authorization(exchange) : std::string();
+  auto key = authenticate(*snapshot->keys,
+                          from_api_key.empty() ? exchange.header("authorization") : from_api_key);
   if (!key.ok()) {
-    co_await respond_error(exchange, key.error(), headers);
+    co_await refuse(exchange, key.error(), anthropic);
     co_return;
   }
   const PartyId party = key.value()->party;
@@ -38,14 +62,34 @@ asio::awaitable<void> serve_models(const RouteContext& c, HttpExchange& exchange
   if (!model_id.empty()) {
     const auto id = a.find_model(model_id);
     if (!id) {
-      co_await respond_error(exchange, unknown_model(model_id), headers);
+      co_await refuse(exchange, unknown_model(model_id), anthropic);
       co_return;
     }
     if (Status s = entitle(a, party, *id, now); !s.ok()) {
-      co_await respond_error(exchange, s.error(), headers);
+      co_await refuse(exchange, s.error(), anthropic);
       co_return;
     }
-    write_model(w, a, a.models[*id]);
+    if (anthropic) {
+      write_anthropic_model(w, a.models[*id]);
+    } else {
+      write_model(w, a, a.models[*id]);
+    }
+  } else if (anthropic) {
+    std::vector<const Model*> listed;
+    for (size_t i = 0; i < a.models.size(); ++i) {
+      if (entitlement(a, party, static_cast<ModelId>(i), now) == Entitlement::kAllowed) {
+        listed.push_back(&a.models[i]);
+      }
+    }
+    w.begin_object().key("data").begin_array();
+    for (const Model* m : listed) write_anthropic_model(w, *m);
+    w.end_array().field("has_more", false);
+    if (listed.empty()) {
+      w.key("first_id").null().key("last_id").null();
+    } else {
+      w.field("first_id", listed.front()->name).field("last_id", listed.back()->name);
+    }
+    w.end_object();
   } else {
     w.begin_object().field("object", "list").key("data").begin_array();
     for (size_t i = 0; i < a.models.size(); ++i) {

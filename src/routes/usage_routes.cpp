@@ -96,20 +96,23 @@ asio::awaitable<void> serve_usage_api(const RouteContext& c, HttpExchange& excha
     w.begin_object().field("object", "usage").field("party", *party);
     w.field("period", r.period.label).field("from", r.period.from).field("to", r.period.to);
     w.key("data").begin_array();
-    int64_t requests = 0, input = 0, output = 0, cost = 0;
+    int64_t requests = 0, input = 0, cached = 0, output = 0, cost = 0;
     for (const UsageLine& u : r.usage) {
       w.begin_object().field("model", u.model).field("class", u.cls);
       w.field("service_tier", u.service_tier).field("requests", u.requests);
       w.field("failed", u.failed).field("input_tokens", u.prompt_tokens);
+      w.field("cached_input_tokens", u.cached_prompt_tokens);
       w.field("output_tokens", u.completion_tokens).field("cost_micro_usd", u.net_micro_usd);
       w.end_object();
       requests += u.requests;
       input += u.prompt_tokens;
+      cached += u.cached_prompt_tokens;
       output += u.completion_tokens;
       cost += u.net_micro_usd;
     }
     w.end_array().key("totals").begin_object().field("requests", requests);
-    w.field("input_tokens", input).field("output_tokens", output).field("cost_micro_usd", cost);
+    w.field("input_tokens", input).field("cached_input_tokens", cached);
+    w.field("output_tokens", output).field("cost_micro_usd", cost);
     w.end_object().end_object();
   } else {
     const ReportSections section = path == "/admin/usage" ? ReportSections::kUsage

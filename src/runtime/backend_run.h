@@ -24,6 +24,9 @@ struct RunControl {
   std::atomic<bool>* output_started = nullptr;  // set once the first byte is written
   int lane = -1;                                // the engine replica; -1: the least loaded
   FinalGate* gate = nullptr;                    // set: consulted before the final bytes
+  // Another pool may serve the request: an upstream's failure before the first byte (a 429 or
+  // 5xx included) comes back as the outcome's error instead of being answered.
+  bool may_fall_back = false;
 };
 
 struct RunOutcome {

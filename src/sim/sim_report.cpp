@@ -130,6 +130,7 @@ std::string sim_json(const SimResult& r) {
     w.begin_object().field("party", p.party).field("model", p.model).field("role", p.role);
     w.field("shared", p.shared).field("requests", p.requests).field("served", p.served);
     w.field("refused_limit", p.refused_limit).field("refused_capacity", p.refused_capacity);
+    w.field("fell_back", p.fell_back);
     w.field("preempted", p.preempted).field("demanded_weighted_tokens", p.demanded_weighted);
     w.field("served_weighted_tokens", p.served_weighted);
     w.field("served_tokens_per_s", p.served_tokens_per_s);

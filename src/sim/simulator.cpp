@@ -71,6 +71,12 @@ struct Request {
   int replica = -1;
   bool running = false;
   uint32_t arrival_index = 0;
+  // The pool it runs on: its model's, or a fallback's once that pool refused it.
+  PoolId pool = kNone;
+  size_t fallbacks_tried = 0;
+  bool within_reservation = false;  // as its own pool classed it
+  ServedTier served;
+  int64_t max_output = 0;
 };
 
 struct PoolSim {
@@ -92,6 +98,7 @@ struct PoolSim {
 
 struct PartyStats {
   int64_t requests = 0, served = 0, refused_limit = 0, refused_capacity = 0, preempted = 0;
+  int64_t fell_back = 0;  // requests another pool of their chain served (or tried to)
   int64_t slo_met = 0;
   double demanded = 0, served_weighted = 0;
   std::vector<float> ttft_ms, tpot_ms;
@@ -139,6 +146,8 @@ class Simulation {
  private:
   double wall_ms(double t) const { return static_cast<double>(o_.start) + t * 1000; }
   void arrive(uint32_t index, double t);
+  void submit(uint32_t r, const ServedTier& served, int64_t max_output, double t);
+  bool fall_back(uint32_t r, double t);
   void start(uint32_t r, double t);
   void finish(uint32_t r, double t);
   void stop_running(uint32_t r, double t);
@@ -151,9 +160,7 @@ class Simulation {
   void touch(PoolSim& ps, size_t replica);
   void sample_until(double t);
   void account_busy(double t);
-  PoolSim& pool_of(uint32_t r) {
-    return pools_[a_.models[arrivals_[requests_[r].arrival_index].model].pool];
-  }
+  PoolSim& pool_of(uint32_t r) { return pools_[requests_[r].pool]; }
 
   const Agreement& a_;
   const std::vector<Arrival>& arrivals_;
@@ -223,10 +230,33 @@ void Simulation::arrive(uint32_t index, double t) {
   req.running = false;
   req.replica = -1;
   req.arrival_index = index;
+  req.pool = a_.models[in.model].pool;
+  req.fallbacks_tried = 0;
+  submit(r, served, max_output, t);
+}
+
+void Simulation::submit(uint32_t r, const ServedTier& served, int64_t max_output, double t) {
+  Request& req = requests_[r];
+  const Arrival& in = arrivals_[req.arrival_index];
+  req.served = served;
+  req.max_output = max_output;
   req.ticket = std::make_shared<SimTicket>(&changed_, r);
   describe_ticket(*req.ticket, a_, in.party, in.model, served, in.prompt_tokens, max_output, 1);
-  pools_[a_.models[in.model].pool].scheduler->submit(req.ticket, to_ns(t));
+  pools_[req.pool].scheduler->submit(req.ticket, to_ns(t));
   changed_.push_back(r);  // the submitter reads its own state
+}
+
+// A request its pool refused for capacity: the next pool of its chain, as the gateway does.
+bool Simulation::fall_back(uint32_t r, double t) {
+  Request& req = requests_[r];
+  const Arrival& in = arrivals_[req.arrival_index];
+  const std::vector<PoolId> chain = fallback_pools(a_, in.party, in.model, req.within_reservation);
+  if (req.fallbacks_tried >= chain.size()) return false;
+  pools_[req.pool].scheduler->finish(*req.ticket, 0, to_ns(t), -1);
+  req.pool = chain[req.fallbacks_tried++];
+  ++parties_[in.party].fell_back;
+  submit(r, req.served, req.max_output, t);
+  return true;
 }
 
 void Simulation::start(uint32_t r, double t) {
@@ -285,8 +315,8 @@ void Simulation::finish(uint32_t r, double t) {
                             : req.ticket->flex   ? BilledTier::kFlex
                                                  : BilledTier::kDefault;
   req.lease.complete(in.prompt_tokens + in.output_tokens,
-                     cost_micro_usd(price_terms(a_, in.party, in.model, billed), in.prompt_tokens,
-                                    in.output_tokens),
+                     cost_micro_usd(price_terms(a_, in.party, in.model, billed, req.pool),
+                                    in.prompt_tokens, in.output_tokens),
                      to_ns(t), static_cast<UnixMillis>(wall_ms(t)));
   ReplicaModel& model = ps.replicas[static_cast<size_t>(req.replica)];
   model.release(req.seq);
@@ -336,6 +366,9 @@ void Simulation::process_changes(double t) {
           if (req.running) stop_running(r, t);  // put back in the queue (flex, not yet started)
           break;
         case Ticket::State::kRefused:
+          if (req.fallbacks_tried == 0)
+            req.within_reservation = req.ticket->cls == SchedClass::kReserved;
+          if (fall_back(r, t)) break;
           ++parties_[in.party].refused_capacity;
           drop(r);
           break;
@@ -465,6 +498,7 @@ SimResult Simulation::run() {
     r.served = st.served;
     r.refused_limit = st.refused_limit;
     r.refused_capacity = st.refused_capacity;
+    r.fell_back = st.fell_back;
     r.preempted = st.preempted;
     r.demanded_weighted = st.demanded;
     r.served_weighted = st.served_weighted;

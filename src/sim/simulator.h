@@ -33,6 +33,7 @@ struct SimPartyResult {
   std::string role;
   bool shared = true;  // no reservation: competes for shared capacity
   int64_t requests = 0, served = 0, refused_limit = 0, refused_capacity = 0, preempted = 0;
+  int64_t fell_back = 0;  // moved to a fallback pool of the model (served there, or refused)
   double demanded_weighted = 0, served_weighted = 0;
   double served_tokens_per_s = 0, reserved_tokens_per_s = 0;
   std::optional<double> ttft_target_ms, tpot_target_ms;

@@ -98,6 +98,48 @@ TEST(Simulator, UnderOverloadTheReservationHoldsAndTheRestIsSharedFairly) {
   EXPECT_FALSE(accord.series.served.empty());
 }
 
+// The gateway's fallback, in virtual time: what the model's pool cannot start in time its fallback
+// pool serves, so the same overload is served where it was refused; every request still ends once.
+TEST(Simulator, AFullPoolsFallbackServesWhatItCannotStart) {
+  auto with_fallback = [](bool fallback) {
+    std::string yaml = R"(parties:
+  lab: { role: provider }
+  a: { role: customer, tier: standard }
+  b: { role: customer, tier: standard }
+tiers:
+  standard: { weight: 1 }
+models:
+  m: { owner: lab, pool: p }
+pools:
+  p: { engine: builtin, gpu: h100, gpus: 1, model_params_b: 8, max_batch: 16,
+       slo: { ttft_p99_ms: 1000 }FALLBACK }
+  spare: { engine: builtin, gpu: h100, gpus: 2, model_params_b: 8 }
+)";
+    yaml.replace(yaml.find("FALLBACK"), 8, fallback ? ", fallback: [ spare ]" : "");
+    auto loaded = load_agreement(yaml, "sim.yaml");
+    EXPECT_TRUE(loaded.ok()) << (loaded.ok() ? "" : loaded.messages()[0]);
+    return loaded.agreement;
+  };
+  const auto alone = with_fallback(false);
+  const auto chained = with_fallback(true);
+  const auto arrivals = steady(*alone, {{"a", 40}, {"b", 40}}, 30, 400, 200);
+  const SimResult r_alone = simulate(*alone, arrivals, {});
+  const SimResult r_chained = simulate(*chained, arrivals, {});
+  int64_t refused_alone = 0, refused_chained = 0, served_chained = 0, fell_back = 0;
+  for (const auto& p : r_alone.parties) refused_alone += p.refused_capacity;
+  for (const auto& p : r_chained.parties) {
+    EXPECT_EQ(p.requests, p.served + p.refused_limit + p.refused_capacity + p.preempted) << p.party;
+    refused_chained += p.refused_capacity;
+    served_chained += p.served;
+    fell_back += p.fell_back;
+  }
+  ASSERT_GT(refused_alone, 0) << "the pool alone is overloaded";
+  EXPECT_GT(fell_back, 0);
+  EXPECT_LT(refused_chained, refused_alone / 4);
+  ASSERT_EQ(r_chained.pools.size(), 2u);
+  EXPECT_GT(r_chained.pools[1].served, 0) << "the spare pool served the overflow";
+}
+
 std::string write_temp(const std::string& name, const std::string& text) {
   const auto path = std::filesystem::temp_directory_path() / name;
   std::ofstream(path) << text;

@@ -1,20 +1,38 @@
 #include "upstream/endpoint_set.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 
+#include "http/tls_client.h"
+
 namespace accord {
+
+namespace {
+
+// The pool's one TLS context, shared by its https endpoints on every loop; null when it has none.
+std::shared_ptr<const TlsClientContext> tls_context_of(const Pool& pool) {
+  const bool any_tls = std::any_of(pool.upstreams.begin(), pool.upstreams.end(),
+                                   [](const UpstreamEndpoint& e) { return e.tls; });
+  if (!any_tls) return nullptr;
+  auto loaded = TlsClientContext::load(pool.ca_file);
+  if (loaded.ok()) return std::move(loaded.value());
+  // Checked when the agreement was loaded; gone since. Each request says why it cannot connect.
+  std::string problem =
+      pool.ca_file.empty() ? loaded.error().message : "ca_file: " + loaded.error().message;
+  spdlog::error("pool {}: {}", pool.name, problem);
+  return TlsClientContext::unusable(std::move(problem));
+}
+
+}  // namespace
 
 EndpointSet::EndpointSet(const Pool& pool, const Clock& clock, EndpointHealthPolicy policy)
     : config_(pool.upstreams), clock_(clock), policy_(policy) {
+  const std::shared_ptr<const TlsClientContext> tls = tls_context_of(pool);
   for (const UpstreamEndpoint& e : config_) {
-    ClientTarget t;
-    t.host = e.host;
-    t.port = e.port;
-    t.host_header = fmt::format("{}:{}", e.host, e.port);
-    t.max_idle = static_cast<size_t>(e.max_inflight);
-    targets_.push_back(std::move(t));
+    targets_.push_back(make_client_target(e.host, e.port, static_cast<size_t>(e.max_inflight),
+                                          e.tls ? tls : nullptr));
     endpoints_.push_back(std::make_unique<State>());
   }
 }

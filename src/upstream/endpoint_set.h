@@ -1,7 +1,9 @@
 // EndpointSet: the endpoints of one upstream pool — their load (requests in flight, capped by
 // max_inflight), their health (passive: ejected after consecutive failures and re-admitted after
 // a back-off that doubles; active checks feed the same counters), and a first-come queue of
-// requests waiting for a free slot. Thread-safe; shared by every loop.
+// requests waiting for a free slot. Thread-safe; shared by every loop. A pool with https
+// endpoints gets one TLS context here (its ca_file's CAs, or the system's), which their targets
+// share on every loop; it is built again only when a changed agreement builds a new set.
 #pragma once
 
 #include <atomic>

@@ -140,6 +140,7 @@ asio::awaitable<void> relay_stream(EndpointSet& endpoints, int e, ClientResponse
           if (auto usage = find_usage(event.data)) {
             outcome.prompt_tokens = usage->prompt_tokens;
             outcome.completion_tokens = usage->completion_tokens;
+            outcome.cached_prompt_tokens = usage->cached_tokens;
             outcome.usage_known = true;
             relay = !usage->choices_empty ||
                     request.body->include_usage;  // else ours, not the client's
@@ -210,12 +211,13 @@ asio::awaitable<void> relay_stream(EndpointSet& endpoints, int e, ClientResponse
 }
 
 // A non-2xx answer. Returns the error to retry with when `may_retry` and another endpoint is
-// left (nothing was written); otherwise relays the upstream's own OpenAI error (a 400 from vLLM
+// left, or to hand back when `hand_back` (another pool may serve it; nothing was written);
+// otherwise relays the upstream's own OpenAI error (a 400 from vLLM
 // names the problem) when it is one, or a synthesized one, to the client.
 asio::awaitable<std::optional<Error>> answer_upstream_error(
-    EndpointSet& endpoints, int e, uint64_t tried, bool may_retry, ClientResponse& response,
-    HttpExchange& exchange, const HeaderLines& headers, const RunControl& control,
-    RunOutcome& outcome) {
+    EndpointSet& endpoints, int e, uint64_t tried, bool may_retry, bool hand_back,
+    ClientResponse& response, HttpExchange& exchange, const HeaderLines& headers,
+    const RunControl& control, RunOutcome& outcome) {
   const ClientTarget& target = endpoints.target(e);
   const int status = response.status();
   std::string error_body;
@@ -225,7 +227,7 @@ asio::awaitable<std::optional<Error>> answer_upstream_error(
   } else {
     endpoints.record_success(e);
   }
-  if (may_retry && endpoints.any_healthy_untried(tried)) {
+  if ((may_retry && endpoints.any_healthy_untried(tried)) || hand_back) {
     co_return upstream_status_error(status, error_body, target);
   }
   outcome.status = status;
@@ -261,10 +263,10 @@ asio::awaitable<RunOutcome> forward_to_upstream(EndpointSet& endpoints, HttpClie
   // The body as received, but for the edits the upstream needs.
   std::vector<const BodyEdit*> edits;
   BodyEdit rename;
-  if (!request.model->upstream_model.empty()) {
+  if (!request.upstream_model.empty()) {
     rename.offset = body.model_offset;
     rename.erase = body.model_length;
-    append_json_string(rename.insert, request.model->upstream_model);
+    append_json_string(rename.insert, request.upstream_model);
     edits.push_back(&rename);
   }
   if (body.usage_edit) edits.push_back(&*body.usage_edit);
@@ -323,11 +325,14 @@ asio::awaitable<RunOutcome> forward_to_upstream(EndpointSet& endpoints, HttpClie
       // Retry elsewhere if there is an elsewhere; otherwise the client gets the upstream's own
       // answer (a 503 or 429 with its retry-after), not a synthesized one.
       const bool may_retry = retryable_status(status) && attempt < pool.max_retries;
-      auto retry = co_await answer_upstream_error(endpoints, e, tried, may_retry, response,
-                                                  exchange, headers, control, outcome);
+      const bool hand_back = retryable_status(status) && control.may_fall_back;
+      auto retry = co_await answer_upstream_error(endpoints, e, tried, may_retry, hand_back,
+                                                  response, exchange, headers, control, outcome);
       if (retry) {
         last_error = std::move(retry);
-        continue;
+        if (may_retry && endpoints.any_healthy_untried(tried)) continue;
+        outcome.error = std::move(last_error);  // another pool serves it
+        co_return outcome;
       }
       co_return outcome;
     }
@@ -358,6 +363,7 @@ asio::awaitable<RunOutcome> forward_to_upstream(EndpointSet& endpoints, HttpClie
       if (usage) {
         outcome.prompt_tokens = usage->prompt_tokens;
         outcome.completion_tokens = usage->completion_tokens;
+        outcome.cached_prompt_tokens = usage->cached_tokens;
         outcome.usage_known = true;
       }
       if (control.gate != nullptr &&

@@ -23,6 +23,7 @@ struct ForwardRequest {
   std::string_view api_path;  // "/chat/completions", "/completions", "/embeddings"
   const Model* model = nullptr;
   const Pool* pool = nullptr;
+  std::string_view upstream_model;  // the name its upstreams know the model by; "": as sent
   std::string_view request_id;
 };
 

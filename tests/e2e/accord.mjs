@@ -50,3 +50,32 @@ export async function startAccord(args) {
     },
   };
 }
+
+// Runs `accord engine ARGS… --listen 127.0.0.1:0` (the built-in engine as a standalone
+// OpenAI-compatible server: chat, completions, embeddings) and resolves with its port.
+export async function startEngine(args) {
+  const cwd = mkdtempSync(path.join(tmpdir(), 'accord-engine-'));
+  const child = spawn(accordBinary(), ['engine', ...args, '--listen', '127.0.0.1:0'], {
+    stdio: ['ignore', 'inherit', 'pipe'], cwd,
+  });
+  let stderr = '';
+  const port = await new Promise((resolve, reject) => {
+    child.stderr.on('data', (data) => {
+      stderr += data.toString();
+      const m = stderr.match(/http:\/\/127\.0\.0\.1:(\d+)/);
+      if (m) resolve(Number(m[1]));
+    });
+    child.on('exit', (code) => reject(new Error(`accord engine exited (${code}) before listening:\n${stderr}`)));
+  });
+  return {
+    port,
+    cwd,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await once(child, 'exit');
+      }
+      rmSync(cwd, { recursive: true, force: true });
+    },
+  };
+}

@@ -10,8 +10,8 @@ namespace accord::testing {
 std::string agreement_yaml(const TestAgreement& t, const TempDir& dir) {
   std::string upstreams;
   for (const int port : t.upstream_ports) {
-    upstreams += fmt::format("      - {{ url: \"http://127.0.0.1:{}/v1\", max_inflight: {} }}\n",
-                             port, t.max_inflight);
+    upstreams += fmt::format("      - {{ url: \"{}:{}/v1\", max_inflight: {} }}\n",
+                             t.upstream_origin, port, t.max_inflight);
   }
   std::string y = fmt::format(
       R"(parties:
@@ -29,9 +29,10 @@ models:
   - {{ id: ops-key, party: ops, sha256: "{}" }}
 )",
       upstreams.empty() ? "" : "  m-up: { owner: lab, pool: up }\n", t.extra_models,
-      upstreams.empty()
-          ? ""
-          : "  up:\n    timeouts: { " + t.up_timeouts + " }\n    upstreams:\n" + upstreams,
+      upstreams.empty() ? ""
+                        : "  up:\n    timeouts: { " + t.up_timeouts + " }\n" +
+                              (t.up_extra.empty() ? "" : "    " + t.up_extra + "\n") +
+                              "    upstreams:\n" + upstreams,
       to_hex(sha256(kAcmeKey)), to_hex(sha256(kCloudKey)));
   if (!t.server.empty()) y += "server: { " + t.server + " }\n";
   y += "ledger: { path: \"" + (t.ledger_path.empty() ? dir.path() + "/ledger.db" : t.ledger_path) +

@@ -9,7 +9,9 @@ namespace accord::testing {
 struct TestAgreement {
   std::vector<int> upstream_ports;  // endpoints of pool "up" (model m-up)
   int max_inflight = 16;
-  std::string up_timeouts = "connect_ms: 1000";  // pool "up"'s timeouts
+  std::string up_timeouts = "connect_ms: 1000";      // pool "up"'s timeouts
+  std::string upstream_origin = "http://127.0.0.1";  // scheme and host of its endpoints' URLs
+  std::string up_extra;      // more keys of pool "up", e.g. "ca_file: /tmp/ca.pem"
   std::string server;        // extra `server:` keys, e.g. "max_body_bytes: 1024"
   std::string extra_models;  // more entries under models:
   std::string ledger_path;   // the ledger\'s database (default: in the test\'s temp dir)

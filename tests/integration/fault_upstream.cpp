@@ -135,12 +135,12 @@ void FaultUpstream::serve(int fd) {
         chunk(
             "data: {\"id\":\"chatcmpl-f\",\"object\":\"chat.completion.chunk\",\"created\":1,"
             "\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":1,"
-            "\"total_tokens\":6}}\n\n");
+            "\"total_tokens\":6,\"prompt_tokens_details\":{\"cached_tokens\":3}}}\n\n");
         chunk("data: [DONE]\n\n");
         send_all(fd, "0\r\n\r\n");
       } else {
         const std::string r =
-            R"({"id":"chatcmpl-f","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":1,"total_tokens":6}})";
+            R"({"id":"chatcmpl-f","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":1,"total_tokens":6,"prompt_tokens_details":{"cached_tokens":3}}})";
         send_all(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
                          std::to_string(r.size()) + "\r\n\r\n" + r);
       }

@@ -12,7 +12,7 @@
 namespace accord::testing {
 
 enum class Fault {
-  kHealthy,            // a proper completion (or stream), and 200 on GET /v1/models
+  kHealthy,  // a proper completion (or stream): 5 prompt tokens (3 of them cached), 1 completion
   kResetBeforeAnswer,  // TCP reset once the request is read
   kResetMidStream,     // 200, two SSE chunks, then a reset
   kStall,              // never answers

@@ -15,8 +15,10 @@
 #include <thread>
 #include <vector>
 
+#include "agreements.h"
 #include "core/crypto.h"
 #include "core/rfc3339.h"
+#include "fault_upstream.h"
 #include "harness.h"
 
 namespace accord::testing {
@@ -197,6 +199,51 @@ TEST(LedgerEndToEnd, APartyReadsOnlyItsOwnUsage) {
   ASSERT_EQ(r.status, 200);
   EXPECT_NE(r.body.find("\"revenue\""), std::string::npos);
   EXPECT_EQ(http(s.port, "GET", "/admin/usage?period=2026-13", "", bearer(kCloudKey)).status, 400);
+}
+
+// An upstream that read 3 of a request's 5 prompt tokens from its prompt cache: those 3 are billed
+// at the cached input price, in the ledger row and in the customer's usage; TPM counts all 5.
+TEST(LedgerEndToEnd, CachedPromptTokensAreBilledAtTheCachedPrice) {
+  FaultUpstream upstream(Fault::kHealthy);
+  TempDir dir;
+  TestAgreement t;
+  t.upstream_ports = {upstream.port()};
+  t.extra_models =
+      "  m-cached: { owner: lab, pool: up, price: { input_per_mtok: 2, output_per_mtok: 8, "
+      "cached_input_per_mtok: 0.5 } }\n";
+  Served s = start_serve(dir.write("a.yaml", agreement_yaml(t, dir)), {"--workers", "1"});
+  for (const bool stream : {false, true}) {
+    const std::string chat = std::string(R"({"model":"m-cached","stream":)") +
+                             (stream ? "true" : "false") +
+                             R"(,"messages":[{"role":"user","content":"Hi"}]})";
+    ASSERT_EQ(http(s.port, "POST", "/v1/chat/completions", chat, bearer(kAcmeKey)).status, 200);
+  }
+  const HttpResponse usage = http(s.port, "GET", "/v1/usage", "", bearer(kAcmeKey));
+  ASSERT_EQ(usage.status, 200) << usage.body;
+  EXPECT_EQ(field(usage.body, "input_tokens"), 10) << usage.body;
+  EXPECT_EQ(field(usage.body, "cached_input_tokens"), 6) << usage.body;
+  s.process->signal(SIGTERM);
+  ASSERT_EQ(s.process->wait_exit(), 0);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir.path() + "/ledger.db").c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db,
+                               "SELECT prompt_tokens, cached_prompt_tokens, completion_tokens, "
+                               "cost_micro_usd FROM usage WHERE model = 'm-cached'",
+                               -1, &st, nullptr),
+            SQLITE_OK);
+  int rows = 0;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    ++rows;
+    EXPECT_EQ(sqlite3_column_int64(st, 0), 5);
+    EXPECT_EQ(sqlite3_column_int64(st, 1), 3);
+    EXPECT_EQ(sqlite3_column_int64(st, 2), 1);
+    // 2 uncached × $2/M + 3 cached × $0.50/M + 1 out × $8/M = 13.5 µ$, rounded half up.
+    EXPECT_EQ(sqlite3_column_int64(st, 3), 14);
+  }
+  EXPECT_EQ(rows, 2);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
 }
 
 // Another process holds the ledger's write lock, so accord cannot commit: once its writer gives

@@ -24,13 +24,14 @@ std::string ms(int64_t us) {
 std::string table(const Report& r) {
   std::string out = fmt::format("accord report for {}{}\n\nUsage\n", r.period.label,
                                 r.party ? fmt::format(" (party {})", *r.party) : "");
-  out +=
-      fmt::format("  {:<12} {:<20} {:<12} {:<9} {:>9} {:>7} {:>12} {:>12} {:>14}\n", "party",
-                  "model", "class", "tier", "requests", "failed", "input tok", "output tok", "net");
+  out += fmt::format("  {:<12} {:<20} {:<12} {:<9} {:>9} {:>7} {:>12} {:>12} {:>12} {:>14}\n",
+                     "party", "model", "class", "tier", "requests", "failed", "input tok",
+                     "cached tok", "output tok", "net");
   for (const UsageLine& u : r.usage) {
-    out += fmt::format("  {:<12} {:<20} {:<12} {:<9} {:>9} {:>7} {:>12} {:>12} {:>14}\n", u.party,
-                       u.model, u.cls, u.service_tier, u.requests, u.failed, u.prompt_tokens,
-                       u.completion_tokens, usd(u.net_micro_usd));
+    out +=
+        fmt::format("  {:<12} {:<20} {:<12} {:<9} {:>9} {:>7} {:>12} {:>12} {:>12} {:>14}\n",
+                    u.party, u.model, u.cls, u.service_tier, u.requests, u.failed, u.prompt_tokens,
+                    u.cached_prompt_tokens, u.completion_tokens, usd(u.net_micro_usd));
   }
   out += "\nReservations (SLA)\n";
   for (const ReservationLine& s : r.reservations) {
@@ -71,7 +72,8 @@ void write_usage(JsonWriter& w, const Report& r) {
   for (const UsageLine& u : r.usage) {
     w.begin_object().field("party", u.party).field("model", u.model).field("class", u.cls);
     w.field("service_tier", u.service_tier).field("requests", u.requests).field("failed", u.failed);
-    w.field("prompt_tokens", u.prompt_tokens).field("completion_tokens", u.completion_tokens);
+    w.field("prompt_tokens", u.prompt_tokens).field("cached_prompt_tokens", u.cached_prompt_tokens);
+    w.field("completion_tokens", u.completion_tokens);
     w.field("list_micro_usd", u.list_micro_usd).field("net_micro_usd", u.net_micro_usd);
     w.end_object();
   }
@@ -122,6 +124,8 @@ void write_settlement(JsonWriter& w, const Report& r) {
     w.begin_object().field("party", s.party).field("list_micro_usd", s.list_micro_usd);
     w.field("discount_micro_usd", s.discount_micro_usd).field("net_micro_usd", s.net_micro_usd);
     w.field("credit_micro_usd", s.credit_micro_usd).field("owed_micro_usd", s.owed_micro_usd);
+    w.field("prompt_tokens", s.prompt_tokens).field("cached_prompt_tokens", s.cached_prompt_tokens);
+    w.field("completion_tokens", s.completion_tokens);
     w.end_object();
   }
   w.end_array();
@@ -149,11 +153,12 @@ std::string csv_field(std::string_view s) {
 std::string csv(const Report& r) {
   std::string out =
       "section,party,model,class,service_tier,requests,failed,prompt_tokens,"
-      "completion_tokens,list_micro_usd,net_micro_usd\n";
+      "completion_tokens,list_micro_usd,net_micro_usd,cached_prompt_tokens\n";
   for (const UsageLine& u : r.usage) {
-    out += fmt::format("usage,{},{},{},{},{},{},{},{},{},{}\n", csv_field(u.party),
+    out += fmt::format("usage,{},{},{},{},{},{},{},{},{},{},{}\n", csv_field(u.party),
                        csv_field(u.model), u.cls, u.service_tier, u.requests, u.failed,
-                       u.prompt_tokens, u.completion_tokens, u.list_micro_usd, u.net_micro_usd);
+                       u.prompt_tokens, u.completion_tokens, u.list_micro_usd, u.net_micro_usd,
+                       u.cached_prompt_tokens);
   }
   out +=
       "\nsection,party,model,eligible,failed_ours,availability_ppm,ttft_p50_us,ttft_p95_us,"
@@ -167,10 +172,12 @@ std::string csv(const Report& r) {
   }
   out +=
       "\nsection,party,list_micro_usd,discount_micro_usd,net_micro_usd,credit_micro_usd,"
-      "owed_micro_usd\n";
+      "owed_micro_usd,prompt_tokens,cached_prompt_tokens,completion_tokens\n";
   for (const SettlementLine& s : r.settlement) {
-    out += fmt::format("settlement,{},{},{},{},{},{}\n", csv_field(s.party), s.list_micro_usd,
-                       s.discount_micro_usd, s.net_micro_usd, s.credit_micro_usd, s.owed_micro_usd);
+    out +=
+        fmt::format("settlement,{},{},{},{},{},{},{},{},{}\n", csv_field(s.party), s.list_micro_usd,
+                    s.discount_micro_usd, s.net_micro_usd, s.credit_micro_usd, s.owed_micro_usd,
+                    s.prompt_tokens, s.cached_prompt_tokens, s.completion_tokens);
   }
   out += "\nsection,model,customer,recipient,share_ppm,amount_micro_usd\n";
   for (const RevenueLine& v : r.revenue) {

@@ -104,13 +104,13 @@ tr.total td {{ font-weight: 700; border-top: 2px solid #1d2433; }}
   html +=
       "<h2>Usage</h2><table><tr><th>Party</th><th class=l>Model</th><th class=l>Class</th>"
       "<th class=l>Tier</th><th>Requests</th><th>Failed</th><th>Input tokens</th>"
-      "<th>Output tokens</th><th>Net</th></tr>";
+      "<th>Cached input</th><th>Output tokens</th><th>Net</th></tr>";
   for (const UsageLine& u : r.usage) {
     html += fmt::format(
         "<tr><td>{}</td><td class=l>{}</td><td class=l>{}</td><td class=l>{}</td>"
-        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
         html_escape(u.party), html_escape(u.model), u.cls, u.service_tier, u.requests, u.failed,
-        u.prompt_tokens, u.completion_tokens, usd(u.net_micro_usd));
+        u.prompt_tokens, u.cached_prompt_tokens, u.completion_tokens, usd(u.net_micro_usd));
   }
   html +=
       "</table><h2>Service levels</h2><table><tr><th>Reservation</th><th>Availability</th>"

@@ -27,6 +27,7 @@ struct UsageLine {
   std::string party, model, cls, service_tier;
   int64_t requests = 0, failed = 0, prompt_tokens = 0, completion_tokens = 0;
   int64_t list_micro_usd = 0, net_micro_usd = 0;
+  int64_t cached_prompt_tokens = 0;  // of prompt_tokens, billed at the cached input price
 };
 
 struct LatencyStats {
@@ -56,6 +57,7 @@ struct SettlementLine {
   int64_t net_micro_usd = 0;       // list - discount
   int64_t credit_micro_usd = 0;    // SLA credits
   int64_t owed_micro_usd = 0;      // net - credit
+  int64_t prompt_tokens = 0, cached_prompt_tokens = 0, completion_tokens = 0;  // what it bought
 };
 
 struct RevenueLine {

@@ -58,7 +58,8 @@ std::string text(sqlite3_stmt* s, int i) {
 
 constexpr const char* kUsageSql =
     "SELECT party, model, class, service_tier, count(*), sum(failed), sum(prompt_tokens), "
-    "sum(completion_tokens), sum(list_cost_micro_usd), sum(cost_micro_usd) FROM usage "
+    "sum(completion_tokens), sum(list_cost_micro_usd), sum(cost_micro_usd), "
+    "sum(cached_prompt_tokens) FROM usage "
     "WHERE ts_ms >= ?1 AND ts_ms < ?2 AND (?3 IS NULL OR party = ?3) AND key_id IS NOT NULL "
     "AND model IS NOT NULL GROUP BY party, model, class, service_tier "
     "ORDER BY party, model, class, service_tier";
@@ -134,6 +135,7 @@ Result<Report> build_report(const Agreement& a, const std::string& ledger_path,
 
   // Usage, and what each (party, model) was charged.
   std::map<std::pair<std::string, std::string>, std::pair<int64_t, int64_t>> charged;  // list, net
+  std::map<std::string, SettlementLine> tokens_of;  // the tokens each party bought
   Status s = reader.each(kUsageSql, period, party, {}, [&](sqlite3_stmt* st) {
     UsageLine u{text(st, 0),
                 text(st, 1),
@@ -145,6 +147,11 @@ Result<Report> build_report(const Agreement& a, const std::string& ledger_path,
                 sqlite3_column_int64(st, 7),
                 sqlite3_column_int64(st, 8),
                 sqlite3_column_int64(st, 9)};
+    u.cached_prompt_tokens = sqlite3_column_int64(st, 10);
+    SettlementLine& bought = tokens_of[u.party];
+    bought.prompt_tokens += u.prompt_tokens;
+    bought.cached_prompt_tokens += u.cached_prompt_tokens;
+    bought.completion_tokens += u.completion_tokens;
     auto& c = charged[{u.party, u.model}];
     c.first += u.list_micro_usd;
     c.second += u.net_micro_usd;
@@ -231,6 +238,10 @@ Result<Report> build_report(const Agreement& a, const std::string& ledger_path,
   }
   for (auto& [name, line] : by_party) {
     line.discount_micro_usd = line.list_micro_usd - line.net_micro_usd;
+    const SettlementLine& bought = tokens_of[name];
+    line.prompt_tokens = bought.prompt_tokens;
+    line.cached_prompt_tokens = bought.cached_prompt_tokens;
+    line.completion_tokens = bought.completion_tokens;
     report.owed_total_micro_usd += line.owed_micro_usd;
     report.settlement.push_back(line);
   }

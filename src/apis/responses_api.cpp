@@ -1,0 +1,307 @@
+#include "apis/responses_api.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/thread_pool.hpp>
+
+#include "apis/error_fields.h"
+#include "apis/translating_exchange.h"
+#include "core/crypto.h"
+#include "core/find_bytes.h"
+#include "core/json_writer.h"
+#include "http/openai_error.h"
+#include "policy/authenticate.h"
+#include "runtime/offload.h"
+#include "translate/responses_object.h"
+#include "translate/responses_request.h"
+#include "translate/responses_response.h"
+#include "translate/responses_stream.h"
+
+namespace accord {
+
+struct ResponsesApi::Worker {
+  asio::thread_pool pool{1};
+};
+
+namespace {
+
+constexpr std::string_view kPath = "/v1/responses/";
+
+std::string new_response_id() {
+  uint8_t bytes[24];
+  random_bytes(bytes);
+  return "resp_" + to_hex(bytes);
+}
+
+Error response_not_found(std::string_view id) {
+  return Error::client(ErrorKind::kRouteNotFound,
+                       fmt::format("No response found with id '{}'.", id));
+}
+
+// A request read, with the conversation it continues.
+struct Prepared {
+  std::optional<Error> error;  // set: answer it
+  ResponsesRequest request;
+  std::string history;  // the conversation before it, as Chat messages ("" when none)
+};
+
+// Reads the body and looks up what it refers to: `item_reference` items and
+// `previous_response_id`, in `responses` (may be null). Blocks on the store: off the loops when
+// it is used.
+Prepared prepare(ResponseStore* responses, const std::string& body, const std::string& party,
+                 UnixMillis now) {
+  Prepared p;
+  ItemLookup lookup;
+  if (responses != nullptr) {
+    lookup = [responses, &party, now](std::string_view id) -> std::optional<std::string> {
+      auto item = responses->get_item(id, party, now);
+      if (!item.ok()) return std::nullopt;
+      return std::move(item.value());
+    };
+  }
+  auto request = read_responses_request(body, lookup);
+  if (!request.ok()) {
+    p.error = request.take_error();
+    return p;
+  }
+  p.request = std::move(request.value());
+  const std::string& previous = p.request.previous_response_id;
+  if (previous.empty()) return p;
+  if (responses == nullptr) {
+    p.error = Error::client(ErrorKind::kInvalidRequest,
+                            "previous_response_id needs stored responses, and this gateway "
+                            "stores none (its ledger is disabled).",
+                            "previous_response_id");
+    return p;
+  }
+  auto found = responses->get(previous, party, now);
+  if (!found.ok()) {
+    p.error = found.take_error();
+  } else if (!found.value()) {
+    p.error = Error::client(ErrorKind::kInvalidRequest,
+                            fmt::format("Previous response with id '{}' not found.", previous),
+                            "previous_response_id");
+    p.error->code = "previous_response_not_found";
+  } else {
+    p.history = std::move(found.value()->messages_json);
+  }
+  return p;
+}
+
+// The jobs for the store's thread, built outside the coroutines (GCC 12 miscompiles lambdas
+// that capture a coroutine's locals by copy).
+std::function<Prepared()> prepare_job(ResponseStore* responses, std::string body, std::string party,
+                                      UnixMillis now) {
+  return [responses, body = std::move(body), party = std::move(party), now] {
+    std::string padded = body;
+    padded.reserve(padded.size() + kJsonPadding);
+    return prepare(responses, padded, party, now);
+  };
+}
+
+std::function<Status()> put_job(ResponseStore* responses, std::shared_ptr<StoredResponse> r) {
+  return [responses, r = std::move(r)] { return responses->put(*r); };
+}
+
+std::function<Result<std::optional<StoredResponse>>()> get_job(ResponseStore* responses,
+                                                               std::string id, std::string party,
+                                                               UnixMillis now) {
+  return [responses, id = std::move(id), party = std::move(party), now] {
+    return responses->get(id, party, now);
+  };
+}
+
+std::function<Result<bool>()> remove_job(ResponseStore* responses, std::string id,
+                                         std::string party) {
+  return [responses, id = std::move(id), party = std::move(party)] {
+    return responses->remove(id, party);
+  };
+}
+
+// The Responses side of the translation; keeps the answer in the store before its last bytes.
+class ResponsesTranslator final : public AnswerTranslator {
+ public:
+  ResponsesTranslator(asio::thread_pool& worker, ResponseStore* responses, ResponseMeta meta,
+                      std::optional<StoredResponse> draft)
+      : worker_(worker),
+        responses_(responses),
+        stream_(meta),
+        meta_(std::move(meta)),
+        draft_(std::move(draft)) {}
+
+  Result<std::string> whole(std::string_view chat_json) override {
+    auto translated = chat_to_response(chat_json, meta_);
+    if (!translated.ok()) return translated.take_error();
+    TranslatedResponse& r = translated.value();
+    response_json_ = r.body;
+    output_messages_ = std::move(r.output_messages_json);
+    items_ = std::move(r.output_items);
+    return std::move(r.body);
+  }
+  std::string error(int /*status*/, std::string_view openai_error_json) override {
+    return std::string(openai_error_json);  // the Responses API's errors are OpenAI's
+  }
+  void stream_begin(std::string& out) override { stream_.begin(out); }
+  Status stream_chunk(std::string_view chunk, std::string& out) override {
+    return stream_.feed(chunk, out);
+  }
+  void stream_end(std::string& out) override {
+    stream_.finish(out);
+    response_json_ = stream_.response_json();
+    output_messages_ = stream_.output_messages_json();
+    items_ = stream_.output_items();
+  }
+  void stream_fail(std::string_view openai_error_json, std::string& out) override {
+    stream_.fail(openai_error_fields(openai_error_json), out);
+  }
+
+  asio::awaitable<void> before_final() override {
+    if (!draft_ || responses_ == nullptr) co_return;
+    auto record = std::make_shared<StoredResponse>(std::move(*draft_));
+    draft_.reset();
+    record->response_json = std::move(response_json_);
+    record->messages_json = concat_message_arrays({record->messages_json, output_messages_});
+    for (OutputItem& item : items_) record->items.emplace_back(item.id, std::move(item.json));
+    const std::string id = record->id;
+    const Status stored = co_await run_off_loop<Status>(worker_, put_job(responses_, record));
+    if (!stored.ok()) {
+      spdlog::warn("response {} was answered but not stored: {}", id, stored.error().message);
+    }
+  }
+
+ private:
+  asio::thread_pool& worker_;
+  ResponseStore* responses_;
+  ResponsesStream stream_;
+  ResponseMeta meta_;
+  std::optional<StoredResponse> draft_;  // the record to store, but for the answer
+  std::string response_json_;
+  std::string output_messages_;
+  std::vector<OutputItem> items_;
+};
+
+// The caller's party, or the error that answers it.
+Result<std::string> caller_party(const AgreementStore& store, HttpExchange& exchange) {
+  const auto snapshot = store.current();
+  auto key = authenticate(*snapshot->keys, exchange.header("authorization"));
+  if (!key.ok()) return key.take_error();
+  return snapshot->agreement->parties[key.value()->party].name;
+}
+
+}  // namespace
+
+ResponsesApi::ResponsesApi(Gateway& gateway, AgreementStore& store, ResponseStore* responses,
+                           const Clock& clock)
+    : gateway_(gateway),
+      store_(store),
+      responses_(responses),
+      clock_(clock),
+      worker_(std::make_unique<Worker>()) {}
+
+ResponsesApi::~ResponsesApi() {
+  worker_->pool.join();
+}
+
+void ResponsesApi::add_routes(Router& router) {
+  router.add("POST", "/v1/responses",
+             [this](HttpExchange& exchange, std::string_view) { return create(exchange); });
+  router.add_prefix("GET", std::string(kPath), [this](HttpExchange& exchange, std::string_view p) {
+    return retrieve(exchange, p.substr(kPath.size()));
+  });
+  router.add_prefix("DELETE", std::string(kPath),
+                    [this](HttpExchange& exchange, std::string_view p) {
+                      return remove(exchange, p.substr(kPath.size()));
+                    });
+}
+
+asio::awaitable<void> ResponsesApi::create(HttpExchange& exchange) {
+  HeaderLines headers;
+  auto party = caller_party(store_, exchange);
+  if (!party.ok()) {
+    co_await respond_error(exchange, party.error(), headers);
+    co_return;
+  }
+  const UnixMillis now = clock_.wall_now();
+  const std::string& body = exchange.body();
+  // The store is read off the loop, and only when the request refers to it.
+  const bool refers =
+      responses_ != nullptr && (find_bytes(body, "item_reference") != std::string_view::npos ||
+                                find_bytes(body, "previous_response_id") != std::string_view::npos);
+  // (No co_await inside a conditional expression: GCC 12 miscompiles those.)
+  std::optional<Prepared> prepared;
+  if (refers) {
+    prepared = co_await run_off_loop<Prepared>(worker_->pool,
+                                               prepare_job(responses_, body, party.value(), now));
+  } else {
+    prepared = prepare(nullptr, body, party.value(), now);
+  }
+  Prepared& p = *prepared;
+  if (p.error) {
+    co_await respond_error(exchange, *p.error, headers);
+    co_return;
+  }
+  const std::string id = new_response_id();
+  std::optional<StoredResponse> draft;
+  if (responses_ != nullptr && p.request.store) {
+    StoredResponse& d = draft.emplace();
+    d.id = id;
+    d.party = party.value();
+    d.created_at = now;
+    d.expires_at = now + store_.current()->agreement->ledger.responses_ttl_ms;
+    d.messages_json = concat_message_arrays({p.history, p.request.input_messages_json});
+  }
+  ResponsesTranslator translator(worker_->pool, responses_,
+                                 make_response_meta(p.request, id, now / 1000), std::move(draft));
+  TranslatingExchange translated(exchange, responses_to_chat_body(p.request, p.history),
+                                 translator);
+  co_await gateway_.serve(translated, ApiKind::kChat);
+}
+
+asio::awaitable<void> ResponsesApi::retrieve(HttpExchange& exchange, std::string_view id) {
+  HeaderLines headers;
+  auto party = caller_party(store_, exchange);
+  if (!party.ok()) {
+    co_await respond_error(exchange, party.error(), headers);
+    co_return;
+  }
+  if (responses_ == nullptr || id.empty() || id.find('/') != std::string_view::npos) {
+    co_await respond_error(exchange, response_not_found(id), headers);
+    co_return;
+  }
+  auto found = co_await run_off_loop<Result<std::optional<StoredResponse>>>(
+      worker_->pool, get_job(responses_, std::string(id), party.value(), clock_.wall_now()));
+  if (!found.ok() || !found.value()) {
+    const Error error = found.ok() ? response_not_found(id) : found.error();
+    co_await respond_error(exchange, error, headers);
+    co_return;
+  }
+  co_await exchange.respond(200, "application/json", found.value()->response_json, headers);
+}
+
+asio::awaitable<void> ResponsesApi::remove(HttpExchange& exchange, std::string_view id) {
+  HeaderLines headers;
+  auto party = caller_party(store_, exchange);
+  if (!party.ok()) {
+    co_await respond_error(exchange, party.error(), headers);
+    co_return;
+  }
+  if (responses_ == nullptr || id.empty() || id.find('/') != std::string_view::npos) {
+    co_await respond_error(exchange, response_not_found(id), headers);
+    co_return;
+  }
+  auto removed = co_await run_off_loop<Result<bool>>(
+      worker_->pool, remove_job(responses_, std::string(id), party.value()));
+  if (!removed.ok() || !removed.value()) {
+    const Error error = removed.ok() ? response_not_found(id) : removed.error();
+    co_await respond_error(exchange, error, headers);
+    co_return;
+  }
+  std::string out;
+  out.append(R"({"id":)");
+  append_json_string(out, id);
+  out.append(R"(,"object":"response","deleted":true})");
+  co_await exchange.respond(200, "application/json", out, headers);
+}
+
+}  // namespace accord

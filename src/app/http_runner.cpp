@@ -1,6 +1,7 @@
 #include "app/http_runner.h"
 
 #include "core/clock.h"
+#include "runtime/usable_cpus.h"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/signal_set.hpp>
@@ -15,7 +16,9 @@ namespace accord {
 
 int worker_count(int requested) {
   if (requested > 0) return requested;
-  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const UsableCpus cpus = usable_cpus();
+  spdlog::info("{} usable: one event loop each (--workers overrides)", cpus.describe());
+  return cpus.count;
 }
 
 namespace {

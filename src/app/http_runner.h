@@ -22,7 +22,8 @@ struct RunnerOptions {
 // Returns the process exit code: 0 after a drain, 1 if the server could not start.
 int run_http_server(EventLoops& loops, HttpHandler& handler, const RunnerOptions& options);
 
-// The number of event loops to run: `requested`, or one per core.
+// The number of event loops to run: `requested`, or one per CPU the process may use (its
+// affinity mask, and a cgroup CPU quota where one is set; runtime/usable_cpus.h).
 int worker_count(int requested);
 
 }  // namespace accord

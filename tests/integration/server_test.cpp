@@ -217,3 +217,22 @@ TEST(Server, ReloadsUnderLoadLoseNoRequest) {
 
 }  // namespace
 }  // namespace accord::testing
+
+namespace accord::testing {
+namespace {
+
+// With --workers unset, one event loop per CPU the process may use: under `taskset -c 0`, one,
+// and the log says what it found.
+TEST(Server, TheDefaultLoopCountFollowsTheCpusTheProcessMayUse) {
+  TempDir dir;
+  const std::string config = dir.write("a.yaml", agreement_yaml(TestAgreement{}, dir));
+  Process p({"/usr/bin/taskset", "-c", "0", accord_binary(), "serve", "--config", config,
+             "--listen", "127.0.0.1:0", "--access-log", "off"});
+  EXPECT_EQ(p.wait_for_line(R"(with (\d+) event loop)"), "1") << p.captured();
+  EXPECT_NE(p.captured().find("1 CPU (affinity 1"), std::string::npos) << p.captured();
+  p.signal(SIGTERM);
+  EXPECT_EQ(p.wait_exit(), 0);
+}
+
+}  // namespace
+}  // namespace accord::testing

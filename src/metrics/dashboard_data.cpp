@@ -1,5 +1,6 @@
 #include "metrics/dashboard_data.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/json_writer.h"
@@ -25,6 +26,53 @@ double histogram_quantile(double q, const prometheus::ClientMetric::Histogram& h
   return lower;
 }
 
+namespace {
+
+double request_count(const PairSeries& s) {
+  double n = 0;
+  for (const auto& by_class : s.requests) {
+    for (const auto& c : by_class) {
+      if (const prometheus::Counter* counter = c.load(std::memory_order_acquire)) {
+        n += counter->Value();
+      }
+    }
+  }
+  return n;
+}
+
+// The answers that refused a party, by cause: its entitlement (403: not yet, or not for its
+// tier; 404: a model it may not know of), a rate or concurrency limit, its budget, a pool's
+// capacity. (A request without a valid key belongs to no party: see "unauthenticated".)
+struct RefusalCauses {
+  double entitlement = 0, limit = 0, budget = 0, capacity = 0;
+  double total() const { return entitlement + limit + budget + capacity; }
+  void add(const PairSeries& s) {
+    for (const int status : {403, 404}) {
+      const auto slot = static_cast<size_t>(
+          std::find(kStatusSlots.begin(), kStatusSlots.end(), status) - kStatusSlots.begin());
+      for (const auto& by_class : s.requests) {
+        if (const prometheus::Counter* c = by_class[slot].load(std::memory_order_acquire)) {
+          entitlement += c->Value();
+        }
+      }
+    }
+    for (size_t i = 0; i < s.refusals.size(); ++i) {
+      const prometheus::Counter* c = s.refusals[i].load(std::memory_order_acquire);
+      if (c == nullptr) continue;
+      const auto slot = static_cast<RefusalSlot>(i);
+      if (slot == RefusalSlot::kCapacityPool) {
+        capacity += c->Value();
+      } else if (slot == RefusalSlot::kBudgetKey || slot == RefusalSlot::kBudgetParty) {
+        budget += c->Value();
+      } else {
+        limit += c->Value();
+      }
+    }
+  }
+};
+
+}  // namespace
+
 std::string dashboard_json(GatewayMetrics& metrics, const Snapshot& snapshot, const Ledger* ledger,
                            UnixMillis now) {
   const Agreement& a = *snapshot.agreement;
@@ -35,23 +83,18 @@ std::string dashboard_json(GatewayMetrics& metrics, const Snapshot& snapshot, co
   w.key("parties").begin_array();
   for (size_t p = 0; p < a.parties.size(); ++p) {
     const Party& party = a.parties[p];
-    double requests = 0, refusals = 0, input = 0, output = 0, weighted = 0;
+    double requests = 0, input = 0, output = 0, weighted = 0;
+    RefusalCauses refused;
     w.begin_object().field("party", party.name).field("role", to_string(party.role));
+    // Its requests for a model it may not know of (404) count with the rest.
+    const PairSeries& unknown_model = t.at(static_cast<PartyId>(p), kNone);
+    requests += request_count(unknown_model);
+    refused.add(unknown_model);
     w.key("reservations").begin_array();
     for (size_t m = 0; m < a.models.size(); ++m) {
       const PairSeries& s = t.at(static_cast<PartyId>(p), static_cast<ModelId>(m));
-      for (const auto& by_class : s.requests) {
-        for (const auto& c : by_class) {
-          if (const prometheus::Counter* counter = c.load(std::memory_order_acquire)) {
-            requests += counter->Value();
-          }
-        }
-      }
-      for (const auto& c : s.refusals) {
-        if (const prometheus::Counter* counter = c.load(std::memory_order_acquire)) {
-          refusals += counter->Value();
-        }
-      }
+      requests += request_count(s);
+      refused.add(s);
       const double in = s.input_tokens->Value(), outp = s.output_tokens->Value();
       input += in;
       output += outp;
@@ -89,7 +132,10 @@ std::string dashboard_json(GatewayMetrics& metrics, const Snapshot& snapshot, co
       w.end_object();
     }
     w.end_array();
-    w.field("requests", requests).field("refusals", refusals);
+    w.field("requests", requests).field("refusals", refused.total());
+    w.key("refused_by").begin_object().field("entitlement", refused.entitlement);
+    w.field("limit", refused.limit).field("budget", refused.budget);
+    w.field("capacity", refused.capacity).end_object();
     w.field("input_tokens", input).field("output_tokens", output);
     w.field("weighted_tokens", weighted);
     w.key("budget");
@@ -104,6 +150,17 @@ std::string dashboard_json(GatewayMetrics& metrics, const Snapshot& snapshot, co
     w.end_object();
   }
   w.end_array();
+  // Answers to requests without a valid key (401): no party to count them for.
+  const PairSeries& anonymous = t.at(kNone, kNone);
+  const auto unauthorized = static_cast<size_t>(
+      std::find(kStatusSlots.begin(), kStatusSlots.end(), 401) - kStatusSlots.begin());
+  double unauthenticated = 0;
+  for (const auto& by_class : anonymous.requests) {
+    if (const prometheus::Counter* c = by_class[unauthorized].load(std::memory_order_acquire)) {
+      unauthenticated += c->Value();
+    }
+  }
+  w.field("unauthenticated", unauthenticated);
   w.key("pools").begin_array();
   for (size_t i = 0; i < a.pools.size(); ++i) {
     const PoolBackend& backend = *snapshot.pools[i];

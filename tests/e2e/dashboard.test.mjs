@@ -40,10 +40,10 @@ async function chat(key, model, maxTokens) {
 }
 
 // Sums the samples of a metric whose labels include party="P".
-function sumFor(text, metric, party) {
+function sumFor(text, metric, party, also = '') {
   let sum = 0;
   for (const line of text.split('\n')) {
-    if (line.startsWith(metric + '{') && line.includes(`party="${party}"`)) {
+    if (line.startsWith(metric + '{') && line.includes(`party="${party}"`) && line.includes(also)) {
       sum += Number(line.slice(line.lastIndexOf(' ') + 1));
     }
   }
@@ -68,7 +68,9 @@ test('the dashboard shows what /metrics says, to operators only', async () => {
     const sent = [];
     while (loading) {
       sent.push(chat(KEYS.copilot, 'frontier-2', 24), chat(KEYS.acme, 'swift-1', 16),
-        chat(KEYS.research, 'swift-1', 16));
+        chat(KEYS.research, 'swift-1', 16),
+        chat(KEYS.acme, 'frontier-2', 4),   // 403: standard customers only from January
+        chat('sk-nobody', 'swift-1', 4));   // 401: no party
       await Promise.all(sent.splice(0));
     }
   })();
@@ -93,7 +95,10 @@ test('the dashboard shows what /metrics says, to operators only', async () => {
       requests: sumFor(metrics, 'accord_requests_total', party),
       input: sumFor(metrics, 'accord_input_tokens_total', party),
       output: sumFor(metrics, 'accord_output_tokens_total', party),
-      refusals: sumFor(metrics, 'accord_refusals_total', party),
+      // Every refusal the party got: 429s by limit, and 403/404 (entitlement).
+      refusals: sumFor(metrics, 'accord_refusals_total', party) +
+        sumFor(metrics, 'accord_requests_total', party, 'status="403"') +
+        sumFor(metrics, 'accord_requests_total', party, 'status="404"'),
     };
     assert.ok(expected.requests > 0, `${party} sent requests`);
     await page.waitForFunction(([p, n]) => {
@@ -105,6 +110,14 @@ test('the dashboard shows what /metrics says, to operators only', async () => {
       assert.equal(shown, expected[field], `${party} ${field}`);
     }
   }
+  // Refusals by cause: acme's 403s are entitlement refusals; a wrong key counts apart.
+  assert.match(await page.textContent('[data-testid="refused-by-acme"]'), /entitlement \d/);
+  const unauthenticated = metrics.split('\n')
+    .filter((l) => l.startsWith('accord_requests_total{') && l.includes('party=""') &&
+      l.includes('status="401"'))
+    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  assert.ok(unauthenticated > 0);
+  assert.equal(number(await page.textContent('[data-testid="unauthenticated"]')), unauthenticated);
   // The reservation's TTFT p99 is shown against its target.
   const ttft = await page.textContent('[data-testid="ttft-copilot-frontier-2"]');
   assert.match(ttft, /ms$/);

@@ -189,6 +189,18 @@ Result<std::string> caller_party(const AgreementStore& store, HttpExchange& exch
   return snapshot->agreement->parties[key.value()->party].name;
 }
 
+// The caller's party, when `id` may name one of its stored responses; else the error to answer.
+Result<std::string> stored_response_owner(const AgreementStore& store,
+                                          const ResponseStore* responses, HttpExchange& exchange,
+                                          std::string_view id) {
+  auto party = caller_party(store, exchange);
+  if (party.ok() &&
+      (responses == nullptr || id.empty() || id.find('/') != std::string_view::npos)) {
+    return response_not_found(id);
+  }
+  return party;
+}
+
 }  // namespace
 
 ResponsesApi::ResponsesApi(Gateway& gateway, AgreementStore& store, ResponseStore* responses,
@@ -260,13 +272,9 @@ asio::awaitable<void> ResponsesApi::create(HttpExchange& exchange) {
 
 asio::awaitable<void> ResponsesApi::retrieve(HttpExchange& exchange, std::string_view id) {
   HeaderLines headers;
-  auto party = caller_party(store_, exchange);
+  auto party = stored_response_owner(store_, responses_, exchange, id);
   if (!party.ok()) {
     co_await respond_error(exchange, party.error(), headers);
-    co_return;
-  }
-  if (responses_ == nullptr || id.empty() || id.find('/') != std::string_view::npos) {
-    co_await respond_error(exchange, response_not_found(id), headers);
     co_return;
   }
   auto found = co_await run_off_loop<Result<std::optional<StoredResponse>>>(
@@ -281,13 +289,9 @@ asio::awaitable<void> ResponsesApi::retrieve(HttpExchange& exchange, std::string
 
 asio::awaitable<void> ResponsesApi::remove(HttpExchange& exchange, std::string_view id) {
   HeaderLines headers;
-  auto party = caller_party(store_, exchange);
+  auto party = stored_response_owner(store_, responses_, exchange, id);
   if (!party.ok()) {
     co_await respond_error(exchange, party.error(), headers);
-    co_return;
-  }
-  if (responses_ == nullptr || id.empty() || id.find('/') != std::string_view::npos) {
-    co_await respond_error(exchange, response_not_found(id), headers);
     co_return;
   }
   auto removed = co_await run_off_loop<Result<bool>>(

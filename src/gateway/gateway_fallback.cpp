@@ -26,7 +26,9 @@ asio::awaitable<void> Gateway::run_on_pools(HttpExchange& exchange, RequestConte
   std::vector<PoolId> chain;
   size_t next = 0;
   for (;;) {
-    if (ctx.ticket->state == Ticket::State::kQueued) co_await ctx.scheduler->wait(ctx.ticket);
+    if (ctx.ticket->state == Ticket::State::kQueued) {
+      co_await ctx.scheduler->wait(ctx.ticket);
+    }
     // The chain is known once the scheduler has classed the request (within its reservation
     // or beyond it).
     if (next == 0 && chain.empty()) {

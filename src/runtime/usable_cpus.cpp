@@ -91,7 +91,8 @@ std::optional<double> cgroup_cpu_quota(const std::string& root,
     std::optional<double> q;
     if (controllers.empty()) {
       q = tightest(base, path, true);
-    } else if (("," + controllers + ",").find(",cpu,") != std::string::npos) {
+    } else if (std::string list = "," + controllers;
+               list.append(",").find(",cpu,") != std::string::npos) {
       q = tightest(base + "/" + controllers, path, false);
       if (!q) q = tightest(base + "/cpu", path, false);
     }

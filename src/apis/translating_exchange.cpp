@@ -73,14 +73,18 @@ bool TranslatingExchange::translate_events(std::string_view data) {
 
 asio::awaitable<bool> TranslatingExchange::write_chunk(std::string_view data) {
   out_.clear();
-  if (translate_events(data)) co_await translator_.before_final();
+  if (translate_events(data)) {
+    co_await translator_.before_final();
+  }
   if (out_.empty()) co_return true;
   co_return co_await inner_.write_chunk(out_);
 }
 
 asio::awaitable<bool> TranslatingExchange::write_last_chunk(std::string_view data) {
   out_.clear();
-  if (translate_events(data)) co_await translator_.before_final();
+  if (translate_events(data)) {
+    co_await translator_.before_final();
+  }
   co_return co_await inner_.write_last_chunk(out_);
 }
 

@@ -16,6 +16,18 @@ const char* to_string(PartyRole role) {
   return "customer";
 }
 
+const char* to_string(UpstreamProvider provider) {
+  switch (provider) {
+    case UpstreamProvider::kOpenAi:
+      return "openai";
+    case UpstreamProvider::kAzure:
+      return "azure";
+    case UpstreamProvider::kAnthropic:
+      return "anthropic";
+  }
+  return "openai";
+}
+
 std::optional<ModelId> Agreement::find_model(std::string_view name) const {
   const auto it = model_by_name.find(name);
   if (it == model_by_name.end()) return std::nullopt;

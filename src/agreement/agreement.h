@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "agreement/diagnostics.h"
 #include "core/clock.h"
 #include "core/crypto.h"
 #include "core/string_map.h"
@@ -112,6 +113,25 @@ struct Model {
 
 enum class PoolEngine : uint8_t { kBuiltin, kUpstream };
 
+// The API an upstream pool's endpoints speak (upstream/provider_http.h: paths and headers).
+enum class UpstreamProvider : uint8_t {
+  kOpenAi,     // OpenAI-compatible: Authorization: Bearer, {url}/chat/completions
+  kAzure,      // Azure OpenAI: api-key, {url}/openai/deployments/{deployment}/...?api-version=
+  kAnthropic,  // Anthropic's Messages: x-api-key, {url}/v1/messages (translated from chat)
+};
+const char* to_string(UpstreamProvider provider);
+
+// Where an upstream's key is read from (agreement/credentials.h reads it): an environment
+// variable or a file, named by the pool or by one endpoint. Never the key itself: the agreement
+// holds no secret.
+struct UpstreamCredential {
+  std::string env;   // api_key_env: the variable's name
+  std::string file;  // api_key_file: its path, relative to the working directory
+  std::string key;   // where it was written, for messages: "pools.up.upstreams[0].api_key_file"
+  SourcePos pos;     // and at which line and column
+  bool empty() const { return env.empty() && file.empty(); }
+};
+
 struct UpstreamEndpoint {
   std::string url;   // as written, e.g. "http://127.0.0.1:8001/v1"
   std::string host;  // "127.0.0.1"
@@ -119,7 +139,8 @@ struct UpstreamEndpoint {
   std::string base_path;  // "/v1" (no trailing slash)
   bool tls = false;       // https://: verified against the pool's ca_file or the system's CAs
   int max_inflight = 64;
-  std::string api_key_env;  // environment variable holding the upstream's own key, if any
+  // Its key: the endpoint's own api_key_env/api_key_file, else the pool's; empty: none.
+  UpstreamCredential credential;
 };
 
 struct UpstreamTimeouts {
@@ -145,6 +166,9 @@ struct Pool {
   int max_batch = 0;  // 0: the engine model's calibrated default
   // upstreams
   std::vector<UpstreamEndpoint> upstreams;
+  UpstreamProvider provider = UpstreamProvider::kOpenAi;
+  std::string api_version;                       // azure: the api-version query parameter
+  std::string anthropic_version = "2023-06-01";  // anthropic: the anthropic-version header
   std::string ca_file;  // PEM CAs its https upstreams are verified against; empty: the system's
   UpstreamTimeouts timeouts;
   int max_retries = 2;

@@ -51,6 +51,12 @@ void Loader::load_model(Model& m, const YAML::Node& node, const std::string& pat
                 fmt::format("{}: '{}' is not chat or embedding", f.path_of("kind"), *kind));
     }
   }
+  if (m.kind == ModelKind::kEmbedding && m.pool != kNone &&
+      a_.pools[m.pool].provider == UpstreamProvider::kAnthropic) {
+    diag_.add(yaml::pos_of(f.get("kind")),
+              fmt::format("{}: pool '{}' has provider anthropic, which serves chat only",
+                          f.path_of("kind"), a_.pools[m.pool].name));
+  }
   if (auto v = f.integer("context_window")) {
     if (*v <= 0) {
       diag_.add(yaml::pos_of(f.get("context_window")),

@@ -1,8 +1,9 @@
-// pools: where models run — the built-in engine on a number of GPUs, or OpenAI-compatible
-// upstreams.
+// pools: where models run — the built-in engine on a number of GPUs, or upstreams (OpenAI or
+// OpenAI-compatible servers, Azure OpenAI, Anthropic) and where their keys are read from.
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 
@@ -116,9 +117,12 @@ void Loader::resolve_pool_fallbacks() {
 
 void Loader::load_pool(Pool& p, const YAML::Node& node, const std::string& path) {
   const Fields f(node, path, diag_,
-                 {"engine", "gpu", "gpus", "tp", "model_params_b", "max_batch", "upstreams",
-                  "timeouts", "max_retries", "tokens_per_s", "output_weight", "headroom_slots",
-                  "max_queue_ms", "slo", "ca_file", "fallback"});
+                 {"engine",         "gpu",          "gpus",          "tp",
+                  "model_params_b", "max_batch",    "upstreams",     "timeouts",
+                  "max_retries",    "tokens_per_s", "output_weight", "headroom_slots",
+                  "max_queue_ms",   "slo",          "ca_file",       "fallback",
+                  "provider",       "api_version",  "api_key_env",   "anthropic_version",
+                  "api_key_file"});
   if (!f.ok()) return;
   // Its fallbacks may name pools defined after it: resolved once all are read.
   if (const YAML::Node n = f.get("fallback"); n.IsDefined()) {
@@ -162,7 +166,20 @@ void Loader::load_pool(Pool& p, const YAML::Node& node, const std::string& path)
   }
   if (auto v = f.positive("model_params_b")) p.model_params_b = *v;
   if (auto v = f.non_negative_integer("max_batch")) p.max_batch = static_cast<int>(*v);
-  if (has_upstreams) load_upstreams(p, f.get("upstreams"), f.path_of("upstreams"));
+  if (p.engine == PoolEngine::kUpstream) {
+    load_provider(p, f);
+  } else {
+    for (const std::string_view key :
+         {"provider", "api_version", "anthropic_version", "api_key_env", "api_key_file"}) {
+      if (f.has(key)) {
+        diag_.add(yaml::pos_of(f.get(key)),
+                  fmt::format("{}: only an upstream pool has it", f.path_of(key)));
+      }
+    }
+  }
+  if (has_upstreams) {
+    load_upstreams(p, f.get("upstreams"), f.path_of("upstreams"), read_credential_source(f));
+  }
   if (auto v = f.string("ca_file")) load_ca_file(p, *v, f);
   if (const YAML::Node t = f.get("timeouts"); t.IsDefined()) {
     const Fields tf(t, f.path_of("timeouts"), diag_, {"connect_ms", "first_byte_ms", "idle_ms"});
@@ -228,13 +245,99 @@ void Loader::load_ca_file(Pool& p, const std::string& ca_file, const Fields& f) 
   p.ca_file = ca_file;
 }
 
-void Loader::load_upstreams(Pool& p, const YAML::Node& node, const std::string& path) {
+// provider, api_version, anthropic_version: what the pool's upstreams speak.
+void Loader::load_provider(Pool& p, const Fields& f) {
+  if (auto v = f.string("provider")) {
+    if (*v == "openai") {
+      p.provider = UpstreamProvider::kOpenAi;
+    } else if (*v == "azure") {
+      p.provider = UpstreamProvider::kAzure;
+    } else if (*v == "anthropic") {
+      p.provider = UpstreamProvider::kAnthropic;
+    } else {
+      diag_.add(
+          yaml::pos_of(f.get("provider")),
+          fmt::format("{}: '{}' is not openai, azure or anthropic", f.path_of("provider"), *v));
+    }
+  }
+  // Versions go into a query string or a header line as written: a token, nothing else.
+  auto version = [&](std::string_view key, UpstreamProvider only, std::string& out) {
+    if (!f.has(key)) return;
+    const SourcePos pos = yaml::pos_of(f.get(key));
+    if (p.provider != only) {
+      diag_.add(pos, fmt::format("{}: only with provider: {}", f.path_of(key), to_string(only)));
+      return;
+    }
+    auto v = f.string(key);
+    if (!v) return;
+    const bool token = !v->empty() && std::all_of(v->begin(), v->end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.' || c == '_';
+    });
+    if (!token) {
+      diag_.add(pos, fmt::format("{}: '{}' is not a version (letters, digits, '-', '.', '_')",
+                                 f.path_of(key), *v));
+      return;
+    }
+    out = *v;
+  };
+  version("api_version", UpstreamProvider::kAzure, p.api_version);
+  version("anthropic_version", UpstreamProvider::kAnthropic, p.anthropic_version);
+  if (p.provider == UpstreamProvider::kAzure && !f.has("api_version")) {
+    diag_.add(f.pos(),
+              fmt::format("{}: required key missing (provider: azure)", f.path_of("api_version")));
+  }
+}
+
+// api_key_env or api_key_file of a pool or an endpoint: where its key is read from (not the key).
+UpstreamCredential Loader::read_credential_source(const Fields& f) {
+  UpstreamCredential c;
+  if (f.has("api_key_env") && f.has("api_key_file")) {
+    diag_.add(
+        yaml::pos_of(f.get("api_key_file")),
+        fmt::format("{}: give api_key_env or api_key_file, not both", f.path_of("api_key_file")));
+    return c;
+  }
+  for (const std::string_view key : {"api_key_env", "api_key_file"}) {
+    auto v = f.string(key);
+    if (!v) continue;
+    const SourcePos pos = yaml::pos_of(f.get(key));
+    if (v->empty()) {
+      diag_.add(pos, fmt::format("{}: must not be empty", f.path_of(key)));
+      continue;
+    }
+    (key == "api_key_env" ? c.env : c.file) = *v;
+    c.key = f.path_of(key);
+    c.pos = pos;
+  }
+  return c;
+}
+
+// The URL of an azure or anthropic upstream is the API's root; accord adds the API's own path.
+void Loader::check_provider_url(const Pool& p, const UpstreamEndpoint& e, const YAML::Node& url,
+                                const std::string& path) {
+  const std::string_view base = e.base_path;
+  if (p.provider == UpstreamProvider::kAnthropic && base.ends_with("/v1")) {
+    diag_.add(yaml::pos_of(url),
+              fmt::format("{}: an anthropic upstream's URL is the API's root "
+                          "(https://api.anthropic.com): accord adds /v1/messages",
+                          path));
+  } else if (p.provider == UpstreamProvider::kAzure &&
+             (base.ends_with("/openai") || base.find("/openai/") != std::string_view::npos)) {
+    diag_.add(yaml::pos_of(url), fmt::format("{}: an azure upstream's URL is the resource's root "
+                                             "(https://NAME.openai.azure.com): accord adds "
+                                             "/openai/deployments/DEPLOYMENT/...",
+                                             path));
+  }
+}
+
+void Loader::load_upstreams(Pool& p, const YAML::Node& node, const std::string& path,
+                            const UpstreamCredential& pool_credential) {
   if (!node.IsSequence() || node.size() == 0) {
     diag_.add(yaml::pos_of(node), fmt::format("{}: expected a non-empty list of endpoints", path));
     return;
   }
   for_each_item(node, path, [&](size_t, const YAML::Node& item, const std::string& item_path) {
-    const Fields f(item, item_path, diag_, {"url", "max_inflight", "api_key_env"});
+    const Fields f(item, item_path, diag_, {"url", "max_inflight", "api_key_env", "api_key_file"});
     if (!f.ok()) return;
     UpstreamEndpoint e;
     const YAML::Node url = f.require("url");
@@ -242,6 +345,8 @@ void Loader::load_upstreams(Pool& p, const YAML::Node& node, const std::string& 
       e.url = *u;
       if (auto problem = parse_http_url(*u, e)) {
         diag_.add(yaml::pos_of(url), fmt::format("{}: {}", f.path_of("url"), *problem));
+      } else {
+        check_provider_url(p, e, url, f.path_of("url"));
       }
     }
     if (auto v = f.integer("max_inflight")) {
@@ -252,7 +357,8 @@ void Loader::load_upstreams(Pool& p, const YAML::Node& node, const std::string& 
         e.max_inflight = static_cast<int>(*v);
       }
     }
-    if (auto v = f.string("api_key_env")) e.api_key_env = *v;
+    e.credential = read_credential_source(f);  // the endpoint's own overrides the pool's
+    if (e.credential.empty()) e.credential = pool_credential;
     p.upstreams.push_back(std::move(e));
   });
 }

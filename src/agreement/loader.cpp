@@ -8,6 +8,7 @@
 #include <map>
 #include <sstream>
 
+#include "agreement/credentials.h"
 #include "agreement/loader_impl.h"
 #include "core/decimal.h"
 
@@ -347,7 +348,8 @@ void Loader::load_server(const YAML::Node& node) {
 
 }  // namespace loader
 
-LoadResult load_agreement(std::string_view yaml_text, const std::string& source_name) {
+LoadResult load_agreement(std::string_view yaml_text, const std::string& source_name,
+                          const LoadOptions& options) {
   LoadResult result;
   result.source = source_name;
   auto agreement = std::make_shared<Agreement>();
@@ -355,6 +357,7 @@ LoadResult load_agreement(std::string_view yaml_text, const std::string& source_
   try {
     const YAML::Node root = YAML::Load(std::string(yaml_text));
     loader::Loader(*agreement, result.diagnostics).load(root);
+    if (options.read_credentials) check_credentials(*agreement, result.diagnostics);
   } catch (const YAML::Exception& e) {
     const SourcePos pos =
         e.mark.is_null() ? SourcePos{1, 1} : SourcePos{e.mark.line + 1, e.mark.column + 1};
@@ -364,7 +367,7 @@ LoadResult load_agreement(std::string_view yaml_text, const std::string& source_
   return result;
 }
 
-LoadResult load_agreement_file(const std::string& path) {
+LoadResult load_agreement_file(const std::string& path, const LoadOptions& options) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     LoadResult result;
@@ -374,7 +377,7 @@ LoadResult load_agreement_file(const std::string& path) {
   }
   std::ostringstream text;
   text << in.rdbuf();
-  return load_agreement(text.str(), path);
+  return load_agreement(text.str(), path, options);
 }
 
 std::string summarize(const Agreement& a) {

@@ -21,8 +21,16 @@ struct LoadResult {
   std::vector<std::string> messages() const { return diagnostics.format(source); }
 };
 
-LoadResult load_agreement(std::string_view yaml_text, const std::string& source_name);
-LoadResult load_agreement_file(const std::string& path);
+struct LoadOptions {
+  // Read the upstreams' keys (agreement/credentials.h) and report those that cannot be read: for
+  // `accord check` and serving. Reports, plans and simulations send nothing upstream and leave
+  // it off, so they run where the keys are not.
+  bool read_credentials = true;
+};
+
+LoadResult load_agreement(std::string_view yaml_text, const std::string& source_name,
+                          const LoadOptions& options = {});
+LoadResult load_agreement_file(const std::string& path, const LoadOptions& options = {});
 
 // "3 parties, 2 tiers, 2 models, 2 pools, 1 reservation, 4 keys".
 std::string summarize(const Agreement& agreement);

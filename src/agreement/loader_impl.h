@@ -48,7 +48,12 @@ class Loader {
   // load_pools.cpp
   void load_pools(const YAML::Node& node);
   void load_pool(Pool& p, const YAML::Node& node, const std::string& path);
-  void load_upstreams(Pool& p, const YAML::Node& node, const std::string& path);
+  void load_upstreams(Pool& p, const YAML::Node& node, const std::string& path,
+                      const UpstreamCredential& pool_credential);
+  void load_provider(Pool& p, const yaml::Fields& f);
+  UpstreamCredential read_credential_source(const yaml::Fields& f);
+  void check_provider_url(const Pool& p, const UpstreamEndpoint& e, const YAML::Node& url,
+                          const std::string& path);
   // After the upstreams: reports a file that cannot be read or holds no certificate, at its key.
   void load_ca_file(Pool& p, const std::string& ca_file, const yaml::Fields& f);
   void check_builtin_pool(const Pool& p, const yaml::Fields& f);

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "agreement/credentials.h"
 #include "core/rfc3339.h"
 
 namespace accord {
@@ -494,6 +495,131 @@ TEST(Loader, AFallbackChainCannotServeAnExclusiveModelToOthers) {
               ::testing::HasSubstr("pools.owned.fallback: serving model 'm1' on pool 'paygo' would "
                                    "serve the exclusive model 'secret' (the pool knows both as "
                                    "'gpt-x') to parties that do not hold it"));
+}
+
+// provider: openai (the default), azure (api_version required) or anthropic (anthropic_version
+// defaulting to 2023-06-01).
+TEST(Loader, UpstreamProviders) {
+  LoadResult r = load_agreement(with_pool("{ upstreams: [ { url: \"http://h/v1\" } ] }"), "a.yaml");
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(r.messages());
+  EXPECT_EQ(r.agreement->pools[0].provider, UpstreamProvider::kOpenAi);
+  r = load_agreement(with_pool("{ provider: azure, api_version: 2024-10-21, upstreams: [ { url: "
+                               "\"https://res.openai.azure.com\" } ] }"),
+                     "a.yaml");
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(r.messages());
+  EXPECT_EQ(r.agreement->pools[0].provider, UpstreamProvider::kAzure);
+  EXPECT_EQ(r.agreement->pools[0].api_version, "2024-10-21");
+  EXPECT_EQ(r.agreement->pools[0].upstreams[0].base_path, "");
+  r = load_agreement(
+      with_pool("{ provider: anthropic, upstreams: [ { url: \"https://api.anthropic.com\" } ] }"),
+      "a.yaml");
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(r.messages());
+  EXPECT_EQ(r.agreement->pools[0].provider, UpstreamProvider::kAnthropic);
+  EXPECT_EQ(r.agreement->pools[0].anthropic_version, "2023-06-01");
+  r = load_agreement(with_pool("{ provider: anthropic, anthropic_version: 2024-01-01, upstreams: "
+                               "[ { url: \"https://api.anthropic.com\" } ] }"),
+                     "a.yaml");
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(r.messages());
+  EXPECT_EQ(r.agreement->pools[0].anthropic_version, "2024-01-01");
+}
+
+TEST(Loader, ProviderMistakesNameTheKey) {
+  EXPECT_THAT(errors_of(with_pool("{ provider: bedrock, upstreams: [ { url: \"http://h\" } ] }")),
+              ElementsAre("a.yaml:9:19: pools.p1.provider: 'bedrock' is not openai, azure or "
+                          "anthropic"));
+  EXPECT_THAT(
+      errors_of(with_pool("{ provider: azure, upstreams: [ { url: \"https://r.openai.azure.com\" "
+                          "} ] }")),
+      ElementsAre("a.yaml:9:7: pools.p1.api_version: required key missing (provider: azure)"));
+  EXPECT_THAT(errors_of(with_pool("{ api_version: 2024-10-21, upstreams: [ { url: \"http://h\" } "
+                                  "] }")),
+              ElementsAre("a.yaml:9:22: pools.p1.api_version: only with provider: azure"));
+  EXPECT_THAT(errors_of(with_pool("{ provider: azure, api_version: \"2024 10\", anthropic_version: "
+                                  "x, upstreams: [ { url: \"http://h\" } ] }")),
+              ElementsAre("a.yaml:9:39: pools.p1.api_version: '2024 10' is not a version "
+                          "(letters, digits, '-', '.', '_')",
+                          "a.yaml:9:69: pools.p1.anthropic_version: only with provider: "
+                          "anthropic"));
+  std::string embedding =
+      with_pool("{ provider: anthropic, upstreams: [ { url: \"https://api.anthropic.com\" } ] }");
+  embedding.replace(embedding.find("pool: p1 }"), 10, "pool: p1, kind: embedding }");
+  EXPECT_THAT(errors_of(embedding),
+              ElementsAre("a.yaml:7:37: models.m1.kind: pool 'p1' has provider anthropic, which "
+                          "serves chat only"));
+  EXPECT_THAT(errors_of(with_pool("{ provider: anthropic, engine: builtin, gpu: h100 }")),
+              ElementsAre("a.yaml:9:19: pools.p1.provider: only an upstream pool has it"));
+  // The URL is the API's root: accord adds the API's own path.
+  EXPECT_THAT(
+      errors_of(with_pool(
+          "{ provider: anthropic, upstreams: [ { url: \"https://api.anthropic.com/v1\" } ] }")),
+      ElementsAre("a.yaml:9:50: pools.p1.upstreams[0].url: an anthropic upstream's URL is the "
+                  "API's root (https://api.anthropic.com): accord adds /v1/messages"));
+  EXPECT_THAT(errors_of(with_pool("{ provider: azure, api_version: v1, upstreams: [ { url: "
+                                  "\"https://r.openai.azure.com/openai\" } ] }")),
+              ElementsAre(::testing::HasSubstr("a.yaml:9:63: pools.p1.upstreams[0].url: an azure "
+                                               "upstream's URL is the resource's root")));
+}
+
+// api_key_env / api_key_file on the pool or on one endpoint, whose own overrides the pool's.
+TEST(Loader, CredentialsComeFromThePoolOrTheEndpoint) {
+  const TempFile pool_key("sk-pool-file\n");
+  const TempFile own_key("sk-own-file");
+  setenv("ACCORD_TEST_KEY", "sk-from-env", 1);
+  const LoadResult r = load_agreement(
+      with_pool("{ api_key_file: \"" + pool_key.path() +
+                "\", upstreams: [ { url: \"http://a\" }, { url: \"http://b\", api_key_file: \"" +
+                own_key.path() + "\" }, { url: \"http://c\", api_key_env: ACCORD_TEST_KEY } ] }"),
+      "a.yaml");
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(r.messages());
+  const Pool& p = r.agreement->pools[0];
+  EXPECT_EQ(p.upstreams[0].credential.file, pool_key.path());
+  EXPECT_EQ(p.upstreams[0].credential.key, "pools.p1.api_key_file");
+  EXPECT_EQ(p.upstreams[1].credential.file, own_key.path());
+  EXPECT_EQ(p.upstreams[1].credential.key, "pools.p1.upstreams[1].api_key_file");
+  EXPECT_EQ(p.upstreams[2].credential.env, "ACCORD_TEST_KEY");
+  EXPECT_TRUE(p.upstreams[2].credential.file.empty());
+  EXPECT_EQ(read_credential(p.upstreams[0].credential).value(), "sk-pool-file");  // trimmed
+  EXPECT_EQ(read_credential(p.upstreams[1].credential).value(), "sk-own-file");
+  EXPECT_EQ(read_credential(p.upstreams[2].credential).value(), "sk-from-env");
+  unsetenv("ACCORD_TEST_KEY");
+}
+
+// A key that cannot be read is reported at the key that names it, by the variable's or the file's
+// name; never with the content.
+TEST(Loader, CredentialsThatCannotBeReadAreReportedAtTheirKey) {
+  unsetenv("ACCORD_TEST_UNSET");
+  EXPECT_THAT(errors_of(with_pool("{ api_key_env: ACCORD_TEST_UNSET, upstreams: [ { url: "
+                                  "\"http://a\" }, { url: \"http://b\" } ] }")),
+              ElementsAre("a.yaml:9:22: pools.p1.api_key_env: environment variable "
+                          "ACCORD_TEST_UNSET is not set"));  // once for the pool
+  EXPECT_THAT(errors_of(with_pool("{ upstreams: [ { url: \"http://a\", api_key_file: "
+                                  "/nonexistent/accord-key } ] }")),
+              ElementsAre("a.yaml:9:55: pools.p1.upstreams[0].api_key_file: cannot read "
+                          "/nonexistent/accord-key: No such file or directory"));
+  EXPECT_THAT(
+      errors_of(with_pool("{ upstreams: [ { url: \"http://a\", api_key_file: /dev/null } ] }")),
+      ElementsAre("a.yaml:9:55: pools.p1.upstreams[0].api_key_file: /dev/null is not a "
+                  "regular file"));
+  const TempFile blank(" \n");
+  EXPECT_THAT(errors_of(with_pool("{ upstreams: [ { url: \"http://a\", api_key_file: \"" +
+                                  blank.path() + "\" } ] }")),
+              ElementsAre("a.yaml:9:55: pools.p1.upstreams[0].api_key_file: " + blank.path() +
+                          " is empty"));
+  const TempFile two_lines("sk-secret-first-line\nX-Injected: yes\n");
+  const auto errors = errors_of(with_pool("{ upstreams: [ { url: \"http://a\", api_key_file: \"" +
+                                          two_lines.path() + "\" } ] }"));
+  EXPECT_THAT(errors,
+              ElementsAre("a.yaml:9:55: pools.p1.upstreams[0].api_key_file: " + two_lines.path() +
+                          " holds a control character, which a header cannot carry"));
+  EXPECT_THAT(errors_of(with_pool("{ upstreams: [ { url: \"http://a\", api_key_env: X, "
+                                  "api_key_file: /k } ] }")),
+              ElementsAre("a.yaml:9:71: pools.p1.upstreams[0].api_key_file: give api_key_env or "
+                          "api_key_file, not both"));
+  // Reports and simulations do not read keys.
+  EXPECT_TRUE(load_agreement(with_pool("{ api_key_env: ACCORD_TEST_UNSET, upstreams: [ { url: "
+                                       "\"http://a\" } ] }"),
+                             "a.yaml", {.read_credentials = false})
+                  .ok());
 }
 
 }  // namespace

@@ -10,7 +10,7 @@ namespace accord {
 
 int run_keys_new(const KeysNewOptions& o) {
   if (!o.config.empty()) {
-    const LoadResult loaded = load_agreement_file(o.config);
+    const LoadResult loaded = load_agreement_file(o.config, {.read_credentials = false});
     if (!loaded.ok()) {
       for (const std::string& line : loaded.messages()) fmt::print(stderr, "{}\n", line);
       return 1;

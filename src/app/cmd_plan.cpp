@@ -14,7 +14,7 @@
 namespace accord {
 
 int run_plan(const PlanOptions& options) {
-  const LoadResult loaded = load_agreement_file(options.config);
+  const LoadResult loaded = load_agreement_file(options.config, {.read_credentials = false});
   if (!loaded.ok()) {
     for (const std::string& line : loaded.messages()) fmt::print(stderr, "{}\n", line);
     return 1;

@@ -7,7 +7,7 @@
 namespace accord {
 
 int run_report(const ReportOptions& o) {
-  const LoadResult loaded = load_agreement_file(o.config);
+  const LoadResult loaded = load_agreement_file(o.config, {.read_credentials = false});
   if (!loaded.ok()) {
     for (const std::string& line : loaded.messages()) fmt::print(stderr, "{}\n", line);
     return 1;

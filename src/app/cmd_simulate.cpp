@@ -44,7 +44,7 @@ class Progress {
 }  // namespace
 
 int run_simulate(const SimulateOptions& options) {
-  const LoadResult loaded = load_agreement_file(options.config);
+  const LoadResult loaded = load_agreement_file(options.config, {.read_credentials = false});
   if (!loaded.ok()) {
     for (const std::string& line : loaded.messages()) fmt::print(stderr, "{}\n", line);
     return 1;

@@ -1,6 +1,7 @@
-// Backend: what runs a pool's requests — the built-in engine (engine_backend.h) or an upstream
-// relay (upstream_backend.h). The gateway hands it a request the policy stages have admitted and
-// the scheduler has placed, and reads one RunOutcome back, whatever served it.
+// Backend: what runs a pool's requests — the built-in engine (engine_backend.h), a relay to
+// OpenAI-compatible or Azure OpenAI upstreams (upstream_backend.h), or one that translates to
+// Anthropic upstreams (anthropic_backend.h). The gateway hands it a request the policy stages have
+// admitted and the scheduler has placed, and reads one RunOutcome back, whatever served it.
 // Threads: run() is called on the request's event loop; implementations are shared by all loops.
 #pragma once
 

@@ -1,5 +1,6 @@
-// UpstreamBackend: a pool of OpenAI-compatible servers. Each request goes to the least loaded
-// healthy endpoint over the calling loop's pooled connections (upstream/forwarder.h).
+// UpstreamBackend: a pool of OpenAI-compatible servers or Azure OpenAI (`provider: openai` or
+// `azure`: the paths and key headers differ, upstream/provider_http.h). Each request goes to the
+// least loaded healthy endpoint over the calling loop's pooled connections (upstream/forwarder.h).
 #pragma once
 
 #include <memory>

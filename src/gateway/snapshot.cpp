@@ -1,22 +1,48 @@
 #include "gateway/snapshot.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
+#include "agreement/credentials.h"
+#include "backend/anthropic_backend.h"
 #include "backend/engine_backend.h"
 #include "backend/upstream_backend.h"
+#include "core/crypto.h"
 #include "sched/pool_config.h"
 
 namespace accord {
 namespace {
 
-std::string fingerprint(const Pool& pool) {
+// Each endpoint's key, read now: every snapshot build reads them again, so a reload picks up a
+// rotated key file. One that cannot be read (accord check and the load reported it; it went
+// since) is logged by its key's name, never its content, and the endpoint sends none.
+std::vector<std::string> read_endpoint_keys(const Pool& pool) {
+  std::vector<std::string> keys;
+  for (const UpstreamEndpoint& e : pool.upstreams) {
+    auto key = read_credential(e.credential);
+    if (!key.ok()) {
+      spdlog::error("pool {}: {}", pool.name, key.error().message);
+      keys.emplace_back();
+    } else {
+      keys.push_back(std::move(key.value()));
+    }
+  }
+  return keys;
+}
+
+// What the pool's backend is built from. For upstream pools that includes a digest of each
+// endpoint's key (never the key), so a rotated key rebuilds the EndpointSet that holds it.
+std::string fingerprint(const Pool& pool, const std::vector<std::string>& keys) {
   if (pool.engine == PoolEngine::kBuiltin) {
     return fmt::format("builtin {} {} {} {} {}", pool.gpu, pool.gpus, tensor_parallel(pool),
                        pool.model_params_b, pool.max_batch);
   }
-  std::string f = "upstream";
-  for (const UpstreamEndpoint& e : pool.upstreams) {
-    f += fmt::format(" {}#{}#{}", e.url, e.max_inflight, e.api_key_env);
+  std::string f = fmt::format("upstream {} {} {} ca={}", to_string(pool.provider), pool.api_version,
+                              pool.anthropic_version, pool.ca_file);
+  for (size_t i = 0; i < pool.upstreams.size(); ++i) {
+    const UpstreamEndpoint& e = pool.upstreams[i];
+    f += fmt::format(" {}#{}#", e.url, e.max_inflight);
+    if (!keys[i].empty()) f += to_hex(sha256(keys[i]));
   }
   return f;
 }
@@ -46,7 +72,9 @@ std::shared_ptr<const Snapshot> build_snapshot(std::shared_ptr<const Agreement> 
       *agreement, previous != nullptr ? previous->limits.get() : nullptr);
   for (size_t id = 0; id < agreement->pools.size(); ++id) {
     const Pool& pool = agreement->pools[id];
-    const std::string print = fingerprint(pool);
+    std::vector<std::string> keys;
+    if (pool.engine == PoolEngine::kUpstream) keys = read_endpoint_keys(pool);
+    const std::string print = fingerprint(pool, keys);
     const PoolBackend* old = nullptr;
     if (previous != nullptr) {
       const auto& a = *previous->agreement;
@@ -65,9 +93,14 @@ std::shared_ptr<const Snapshot> build_snapshot(std::shared_ptr<const Agreement> 
           std::make_shared<LiveEngine>(loops, replica_params_for(pool), replicas_for(pool), clock);
       backend->backend = std::make_shared<EngineBackend>(backend->engine, clock);
     } else {
-      backend->endpoints = std::make_shared<EndpointSet>(pool, clock);
-      backend->backend =
-          std::make_shared<UpstreamBackend>(backend->endpoints, *options.clients, clock);
+      backend->endpoints = std::make_shared<EndpointSet>(pool, clock, EndpointHealthPolicy{}, keys);
+      if (pool.provider == UpstreamProvider::kAnthropic) {
+        backend->backend =
+            std::make_shared<AnthropicBackend>(backend->endpoints, *options.clients, clock);
+      } else {
+        backend->backend =
+            std::make_shared<UpstreamBackend>(backend->endpoints, *options.clients, clock);
+      }
     }
     SchedulerConfig config = scheduler_config(*agreement, static_cast<PoolId>(id), options.fcfs,
                                               &backend->reservation_index);

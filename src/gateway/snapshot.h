@@ -2,7 +2,9 @@
 // key index, and each pool's backend (a LiveEngine or an EndpointSet). Immutable once built;
 // requests hold a shared_ptr to the snapshot they started with, so a reload never changes the
 // ground under a request in flight. Backends whose configuration did not change are carried over
-// from the previous snapshot, so a reload keeps queues, health and in-flight generations.
+// from the previous snapshot, so a reload keeps queues, health and in-flight generations. Upstream
+// keys (agreement/credentials.h) are read on every build; a key that changed (by its digest in
+// the fingerprint) rebuilds its pool's EndpointSet, which holds it.
 #pragma once
 
 #include <memory>

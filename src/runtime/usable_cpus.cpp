@@ -93,7 +93,8 @@ std::optional<double> cgroup_cpu_quota(const std::string& root,
       q = tightest(base, path, true);
     } else if (std::string list = "," + controllers;
                list.append(",").find(",cpu,") != std::string::npos) {
-      q = tightest(base + "/" + controllers, path, false);
+      std::string mount = base;
+      q = tightest(mount.append("/").append(controllers), path, false);
       if (!q) q = tightest(base + "/cpu", path, false);
     }
     if (q && (!best || *q < *best)) best = q;

@@ -556,6 +556,7 @@ SimResult Simulation::run() {
   s.ttft_p99_ms.reserve(shown_buckets);
   for (size_t b = 0; b < shown_buckets; ++b) {
     std::vector<double> row;
+    row.reserve(shown.size());
     for (size_t p : shown) row.push_back(served_series_[b][p] / bucket_s_);
     s.served.push_back(std::move(row));
     s.queue.push_back(queue_series_[b]);

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "http/tls_client.h"
+#include "upstream/provider_http.h"
 
 namespace accord {
 
@@ -27,13 +28,28 @@ std::shared_ptr<const TlsClientContext> tls_context_of(const Pool& pool) {
 
 }  // namespace
 
-EndpointSet::EndpointSet(const Pool& pool, const Clock& clock, EndpointHealthPolicy policy)
+EndpointSet::EndpointSet(const Pool& pool, const Clock& clock, EndpointHealthPolicy policy,
+                         const std::vector<std::string>& api_keys)
     : config_(pool.upstreams), clock_(clock), policy_(policy) {
   const std::shared_ptr<const TlsClientContext> tls = tls_context_of(pool);
-  for (const UpstreamEndpoint& e : config_) {
+  for (size_t i = 0; i < config_.size(); ++i) {
+    const UpstreamEndpoint& e = config_[i];
     targets_.push_back(make_client_target(e.host, e.port, static_cast<size_t>(e.max_inflight),
                                           e.tls ? tls : nullptr));
+    std::string key = i < api_keys.size() ? api_keys[i] : std::string();
+    wire_.push_back(
+        Wire{provider_header_lines(pool, key), health_check_target(pool, e), std::move(key)});
     endpoints_.push_back(std::make_unique<State>());
+  }
+}
+
+void EndpointSet::redact_key(int i, std::string& text) const {
+  const std::string& key = wire_[static_cast<size_t>(i)].key;
+  if (key.empty()) return;
+  static constexpr std::string_view kRedacted = "[redacted]";
+  for (size_t at = text.find(key); at != std::string::npos; at = text.find(key, at)) {
+    text.replace(at, key.size(), kRedacted);
+    at += kRedacted.size();
   }
 }
 

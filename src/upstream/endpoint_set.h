@@ -3,7 +3,9 @@
 // a back-off that doubles; active checks feed the same counters), and a first-come queue of
 // requests waiting for a free slot. Thread-safe; shared by every loop. A pool with https
 // endpoints gets one TLS context here (its ca_file's CAs, or the system's), which their targets
-// share on every loop; it is built again only when a changed agreement builds a new set.
+// share on every loop; it is built again only when a changed agreement builds a new set. So are
+// the endpoints' keys (read by the snapshot build, gateway/snapshot.h): the set holds them, as
+// the header lines each request carries, and never hands a key out.
 #pragma once
 
 #include <atomic>
@@ -11,6 +13,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "agreement/agreement.h"
@@ -29,11 +32,23 @@ struct EndpointHealthPolicy {
 
 class EndpointSet {
  public:
-  EndpointSet(const Pool& pool, const Clock& clock, EndpointHealthPolicy policy = {});
+  // `api_keys`: endpoint i's key at [i] ("" or absent: it sends none).
+  EndpointSet(const Pool& pool, const Clock& clock, EndpointHealthPolicy policy = {},
+              const std::vector<std::string>& api_keys = {});
 
   size_t size() const { return endpoints_.size(); }
   const UpstreamEndpoint& endpoint(int i) const { return config_[static_cast<size_t>(i)]; }
   const ClientTarget& target(int i) const { return targets_[static_cast<size_t>(i)]; }
+  // The header lines every request to endpoint i carries, "\r\nName: value" each: its key and the
+  // provider's version (upstream/provider_http.h).
+  const std::string& request_headers(int i) const { return wire_[static_cast<size_t>(i)].headers; }
+  // What a health check of endpoint i GETs.
+  const std::string& health_target(int i) const {
+    return wire_[static_cast<size_t>(i)].health_target;
+  }
+  // Replaces endpoint i's key wherever `text` (an upstream's error answer, before it goes to the
+  // client or a log) repeats it.
+  void redact_key(int i, std::string& text) const;
 
   // A slot on the healthy endpoint with the fewest requests in flight, skipping the endpoints in
   // `tried` (bit i: endpoint i). Waits first-come for a slot until `deadline`. Errors:
@@ -61,8 +76,15 @@ class EndpointSet {
     std::atomic<int64_t> failures_total{0};
   };
 
+  struct Wire {
+    std::string headers;
+    std::string health_target;
+    std::string key;  // for redact_key() only
+  };
+
   std::vector<UpstreamEndpoint> config_;
   std::vector<ClientTarget> targets_;
+  std::vector<Wire> wire_;
   std::vector<std::unique_ptr<State>> endpoints_;
   const Clock& clock_;
   EndpointHealthPolicy policy_;

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
 
 #include "core/find_bytes.h"
@@ -11,6 +10,7 @@
 #include "http/openai_error.h"
 #include "http/sse.h"
 #include "openai/response_usage.h"
+#include "upstream/provider_http.h"
 
 namespace accord {
 namespace {
@@ -18,31 +18,33 @@ namespace {
 constexpr size_t kMaxResponseBytes = size_t{256} * 1024 * 1024;
 constexpr size_t kMaxErrorBodyBytes = size_t{1024} * 1024;
 
+// 529: Anthropic's "overloaded".
 bool retryable_status(int status) {
-  return status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
+  return status == 429 || status == 500 || status == 502 || status == 503 || status == 504 ||
+         status == 529;
 }
 
-std::string build_head(const UpstreamEndpoint& endpoint, const ClientTarget& target,
-                       const ForwardRequest& request, size_t body_size) {
+// The request line and headers for endpoint `e`: the provider's path, and the endpoint's key and
+// version headers as the EndpointSet holds them.
+std::string build_head(const EndpointSet& endpoints, int e, const ForwardRequest& request,
+                       size_t body_size) {
+  // Azure's deployment: the model's name on the pool.
+  const std::string_view deployment = request.upstream_model.empty()
+                                          ? std::string_view(request.model->name)
+                                          : request.upstream_model;
   std::string head;
-  head.reserve(256);
+  head.reserve(320);
   head.append("POST ");
-  head.append(endpoint.base_path);
-  head.append(request.api_path);
+  append_call_target(head, *request.pool, endpoints.endpoint(e), request.api_path, deployment);
   head.append(" HTTP/1.1\r\nHost: ");
-  head.append(target.host_header);
+  head.append(endpoints.target(e).host_header);
   head.append("\r\nContent-Type: application/json\r\nAccept: ");
   head.append(request.body->stream ? "text/event-stream" : "application/json");
   head.append("\r\nContent-Length: ");
   head.append(std::to_string(body_size));
   head.append("\r\nX-Request-Id: ");
   head.append(request.request_id);
-  if (!endpoint.api_key_env.empty()) {
-    if (const char* key = std::getenv(endpoint.api_key_env.c_str()); key != nullptr) {
-      head.append("\r\nAuthorization: Bearer ");
-      head.append(key);
-    }
-  }
+  head.append(endpoints.request_headers(e));
   head.append("\r\n\r\n");
   return head;
 }
@@ -98,8 +100,25 @@ bool mentions_usage(std::string_view data) {
   return find_bytes(data, "usage\"") != std::string_view::npos;
 }
 
-// Relays a stream event by event as it arrives; keeps the usage chunk for accord unless the
-// client asked for it.
+// The next piece of a translated stream: the upstream's events, each translated into `sse`'s
+// input as chat.completion.chunk events. Errors: the read's, or the translator's (an error event).
+asio::awaitable<Result<bool>> read_translated(ClientResponse& response,
+                                              AnswerTranslator& translator, SseParser& upstream,
+                                              SseParser& sse) {
+  auto more = co_await response.read_some(upstream.input());
+  if (!more.ok()) co_return more.take_error();
+  SseEvent event;
+  while (upstream.next(event)) {
+    if (Status s = translator.stream_event(event.data, sse.input()); !s.ok()) {
+      co_return s.take_error();
+    }
+  }
+  upstream.compact();
+  co_return more.value();
+}
+
+// Relays a stream event by event as it arrives (translated first, for a translating upstream);
+// keeps the usage chunk for accord unless the client asked for it.
 asio::awaitable<void> relay_stream(EndpointSet& endpoints, int e, ClientResponse& response,
                                    HttpExchange& exchange, const ForwardRequest& request,
                                    const HeaderLines& headers, const Clock& clock,
@@ -107,13 +126,19 @@ asio::awaitable<void> relay_stream(EndpointSet& endpoints, int e, ClientResponse
   mark_output(control);
   exchange.hold_stream_head(200, "text/event-stream", headers);  // sent with the first events
   SseParser sse;
-  std::string out;  // the events to relay, once one of them is held back
+  SseParser upstream;  // a translating upstream's own events
+  std::string out;     // the events to relay, once one of them is held back
   bool done = false;
   for (;;) {
-    auto more = co_await response.read_some(sse.input());
+    auto more = request.translator == nullptr
+                    ? co_await response.read_some(sse.input())
+                    : co_await read_translated(response, *request.translator, upstream, sse);
     if (!more.ok()) {
       outcome.stopped = stopped(control);
-      if (!outcome.stopped) endpoints.record_failure(e);
+      // An error event that blames the request is not the endpoint's failure.
+      if (!outcome.stopped && more.error().source != ErrorSource::kClient) {
+        endpoints.record_failure(e);
+      }
       const Error err = outcome.stopped ? preempted() : more.take_error();
       out.clear();
       append_sse_data(out, openai_error_body(err));
@@ -213,30 +238,38 @@ asio::awaitable<void> relay_stream(EndpointSet& endpoints, int e, ClientResponse
 // A non-2xx answer. Returns the error to retry with when `may_retry` and another endpoint is
 // left, or to hand back when `hand_back` (another pool may serve it; nothing was written);
 // otherwise relays the upstream's own OpenAI error (a 400 from vLLM
-// names the problem) when it is one, or a synthesized one, to the client.
+// names the problem) when it is one, or a synthesized one, to the client. A translating
+// upstream's error is translated. Whatever the body says, the endpoint's key is not repeated.
 asio::awaitable<std::optional<Error>> answer_upstream_error(
     EndpointSet& endpoints, int e, uint64_t tried, bool may_retry, bool hand_back,
-    ClientResponse& response, HttpExchange& exchange, const HeaderLines& headers,
-    const RunControl& control, RunOutcome& outcome) {
+    ClientResponse& response, HttpExchange& exchange, const ForwardRequest& request,
+    const HeaderLines& headers, const RunControl& control, RunOutcome& outcome) {
   const ClientTarget& target = endpoints.target(e);
   const int status = response.status();
   std::string error_body;
   auto read = co_await response.read_all(error_body, kMaxErrorBodyBytes);
+  endpoints.redact_key(e, error_body);
   if (status >= 500) {
     endpoints.record_failure(e);
   } else {
     endpoints.record_success(e);
   }
-  if ((may_retry && endpoints.any_healthy_untried(tried)) || hand_back) {
-    co_return upstream_status_error(status, error_body, target);
-  }
+  const auto refusal = [&] {
+    return request.translator != nullptr ? request.translator->refusal(error_body, status)
+                                         : upstream_status_error(status, error_body, target);
+  };
+  if ((may_retry && endpoints.any_healthy_untried(tried)) || hand_back) co_return refusal();
   outcome.status = status;
   mark_output(control);
   HeaderLines relay = headers;
   if (const auto retry_after = response.header("retry-after"); !retry_after.empty()) {
     relay.add("retry-after", retry_after);
   }
-  if (read.ok() && is_json_object(error_body)) {
+  if (request.translator != nullptr) {
+    const Error err = refusal();
+    outcome.status = http_status(err.kind);
+    if (!co_await respond_error(exchange, err, relay)) outcome.client_gone = true;
+  } else if (read.ok() && is_json_object(error_body)) {
     if (!co_await exchange.respond(status, "application/json", error_body, relay)) {
       outcome.client_gone = true;
     }
@@ -251,16 +284,11 @@ asio::awaitable<std::optional<Error>> answer_upstream_error(
   co_return std::nullopt;
 }
 
-}  // namespace
-
-asio::awaitable<RunOutcome> forward_to_upstream(EndpointSet& endpoints, HttpClientPool& client,
-                                                HttpExchange& exchange,
-                                                const ForwardRequest& request,
-                                                const HeaderLines& headers, const Clock& clock,
-                                                const RunControl& control) {
-  RunOutcome outcome;
+// The body as received, but for the edits the upstream needs (the model's name on the pool, a
+// stream's request for usage): `received` itself when there are none, else `edited`.
+std::string_view edited_body(const std::string& received, const ForwardRequest& request,
+                             std::string& edited) {
   const RequestBody& body = *request.body;
-  // The body as received, but for the edits the upstream needs.
   std::vector<const BodyEdit*> edits;
   BodyEdit rename;
   if (!request.upstream_model.empty()) {
@@ -270,11 +298,26 @@ asio::awaitable<RunOutcome> forward_to_upstream(EndpointSet& endpoints, HttpClie
     edits.push_back(&rename);
   }
   if (body.usage_edit) edits.push_back(&*body.usage_edit);
+  if (edits.empty()) return received;
   std::sort(edits.begin(), edits.end(),
             [](const BodyEdit* x, const BodyEdit* y) { return x->offset < y->offset; });
+  edited = apply_edits(received, edits);
+  return edited;
+}
+
+}  // namespace
+
+asio::awaitable<RunOutcome> forward_to_upstream(EndpointSet& endpoints, HttpClientPool& client,
+                                                HttpExchange& exchange,
+                                                const ForwardRequest& request,
+                                                const HeaderLines& headers, const Clock& clock,
+                                                const RunControl& control) {
+  RunOutcome outcome;
+  const RequestBody& body = *request.body;
   std::string edited;
-  if (!edits.empty()) edited = apply_edits(exchange.body(), edits);
-  const std::string_view payload = edits.empty() ? std::string_view(exchange.body()) : edited;
+  const std::string_view payload = request.translator != nullptr
+                                       ? request.translated_body
+                                       : edited_body(exchange.body(), request, edited);
 
   const Pool& pool = *request.pool;
   const ClientTimeouts timeouts{pool.timeouts.connect_ms, pool.timeouts.first_byte_ms,
@@ -305,7 +348,7 @@ asio::awaitable<RunOutcome> forward_to_upstream(EndpointSet& endpoints, HttpClie
       ~Release() { set.release(endpoint); }
     } release{endpoints, e};
     const ClientTarget& target = endpoints.target(e);
-    const std::string head = build_head(endpoints.endpoint(e), target, request, payload.size());
+    const std::string head = build_head(endpoints, e, request, payload.size());
     auto sent = co_await client.send(target, head, payload, timeouts);
     if (!sent.ok()) {
       endpoints.record_failure(e);
@@ -317,17 +360,15 @@ asio::awaitable<RunOutcome> forward_to_upstream(EndpointSet& endpoints, HttpClie
     ClientResponse& response = sent.value();
     const CancelOnStop cancel_on_stop(control, response);
     const int status = response.status();
-    if (status == 429 || response.header("x-ratelimit-remaining-requests") == "0" ||
-        response.header("x-ratelimit-remaining-tokens") == "0") {
-      outcome.rate_limited = true;
-    }
+    if (quota_spent(pool.provider, status, response)) outcome.rate_limited = true;
     if (status < 200 || status >= 300) {
       // Retry elsewhere if there is an elsewhere; otherwise the client gets the upstream's own
       // answer (a 503 or 429 with its retry-after), not a synthesized one.
       const bool may_retry = retryable_status(status) && attempt < pool.max_retries;
       const bool hand_back = retryable_status(status) && control.may_fall_back;
-      auto retry = co_await answer_upstream_error(endpoints, e, tried, may_retry, hand_back,
-                                                  response, exchange, headers, control, outcome);
+      auto retry =
+          co_await answer_upstream_error(endpoints, e, tried, may_retry, hand_back, response,
+                                         exchange, request, headers, control, outcome);
       if (retry) {
         last_error = std::move(retry);
         if (may_retry && endpoints.any_healthy_untried(tried)) continue;
@@ -349,6 +390,16 @@ asio::awaitable<RunOutcome> forward_to_upstream(EndpointSet& endpoints, HttpClie
         last_error = read.take_error();
         last_error->retryable = true;  // nothing has reached the client yet
         continue;
+      }
+      if (request.translator != nullptr) {
+        auto chat = request.translator->whole(answer);
+        if (!chat.ok()) {
+          endpoints.record_failure(e);
+          last_error = chat.take_error();
+          last_error->retryable = true;  // nothing has reached the client yet
+          continue;
+        }
+        answer = std::move(chat.value());
       }
       const auto usage = find_usage(answer);
       if (!usage && !is_json_object(answer)) {

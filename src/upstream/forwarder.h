@@ -1,7 +1,9 @@
-// Stage 6 for upstream pools: send the request to an OpenAI-compatible server and relay its
-// answer. The body goes as received (a stream asks for usage; a model may be renamed); streams
-// are relayed event by event as they arrive. Until the first byte reaches the client, a failed
-// attempt is retried on another endpoint; after it, the client gets a clean error event.
+// Stage 6 for upstream pools: send the request to an upstream and relay its answer. The body goes
+// as received (a stream asks for usage; a model may be renamed), to the provider's path with the
+// endpoint's key (upstream/provider_http.h); streams are relayed event by event as they arrive.
+// Until the first byte reaches the client, a failed attempt is retried on another endpoint; after
+// it, the client gets a clean error event. A backend whose upstream speaks another API (Anthropic)
+// sends its translated body and reads the answers back through an AnswerTranslator.
 #pragma once
 
 #include <optional>
@@ -14,6 +16,7 @@
 #include "http/exchange.h"
 #include "openai/request_body.h"
 #include "runtime/backend_run.h"
+#include "upstream/answer_translator.h"
 #include "upstream/endpoint_set.h"
 
 namespace accord {
@@ -25,6 +28,10 @@ struct ForwardRequest {
   const Pool* pool = nullptr;
   std::string_view upstream_model;  // the name its upstreams know the model by; "": as sent
   std::string_view request_id;
+  // Set together by a translating backend: the body to send as it is, and how the answers become
+  // Chat Completions. Unset: the client's body, edited, and answers relayed as received.
+  AnswerTranslator* translator = nullptr;
+  std::string_view translated_body;
 };
 
 // `control.lane` is not used: the endpoint is chosen here, least loaded first.

@@ -31,11 +31,10 @@ asio::awaitable<void> HealthChecker::run() {
     for (const auto& set : sets_()) {
       for (size_t i = 0; i < set->size(); ++i) {
         const int e = static_cast<int>(i);
-        const UpstreamEndpoint& endpoint = set->endpoint(e);
         const ClientTarget& target = set->target(e);
-        const std::string head = "GET " + endpoint.base_path +
-                                 "/models HTTP/1.1\r\nHost: " + target.host_header +
-                                 "\r\nAccept: application/json\r\n\r\n";
+        const std::string head =
+            "GET " + set->health_target(e) + " HTTP/1.1\r\nHost: " + target.host_header +
+            "\r\nAccept: application/json" + set->request_headers(e) + "\r\n\r\n";
         auto response = co_await client.send(target, head, {}, timeouts);
         bool ok = false;
         if (response.ok()) {

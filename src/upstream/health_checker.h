@@ -1,5 +1,6 @@
-// Active health checks: every few seconds, GET {base}/models on each endpoint of each upstream
-// pool. An answer re-admits an ejected endpoint; a failure counts like a failed request.
+// Active health checks: every few seconds, GET {base}/models (or the provider's equivalent,
+// upstream/provider_http.h, with its credentials) on each endpoint of each upstream pool. An
+// answer re-admits an ejected endpoint; a failure counts like a failed request.
 // Runs on loop 0.
 #pragma once
 

@@ -10,8 +10,8 @@ namespace accord::testing {
 std::string agreement_yaml(const TestAgreement& t, const TempDir& dir) {
   std::string upstreams;
   for (const int port : t.upstream_ports) {
-    upstreams += fmt::format("      - {{ url: \"{}:{}/v1\", max_inflight: {} }}\n",
-                             t.upstream_origin, port, t.max_inflight);
+    upstreams += fmt::format("      - {{ url: \"{}:{}{}\", max_inflight: {} }}\n",
+                             t.upstream_origin, port, t.upstream_path, t.max_inflight);
   }
   std::string y = fmt::format(
       R"(parties:

@@ -11,6 +11,7 @@ struct TestAgreement {
   int max_inflight = 16;
   std::string up_timeouts = "connect_ms: 1000";      // pool "up"'s timeouts
   std::string upstream_origin = "http://127.0.0.1";  // scheme and host of its endpoints' URLs
+  std::string upstream_path = "/v1";                 // and their path ("" for an API's root)
   std::string up_extra;      // more keys of pool "up", e.g. "ca_file: /tmp/ca.pem"
   std::string server;        // extra `server:` keys, e.g. "max_body_bytes: 1024"
   std::string extra_models;  // more entries under models:

@@ -35,43 +35,11 @@ const char* kChunk =
 
 FaultUpstream::FaultUpstream(Fault fault, int status, std::string retry_after)
     : fault_(fault), status_(status), retry_after_(std::move(retry_after)) {
-  listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-  int one = 1;
-  setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  ::listen(listen_fd_, 128);
-  socklen_t len = sizeof addr;
-  getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-  port_ = ntohs(addr.sin_port);
-  acceptor_ = std::thread([this] { accept_loop(); });
+  start();
 }
 
 FaultUpstream::~FaultUpstream() {
-  stopping_.store(true);
-  acceptor_.join();
-  ::close(listen_fd_);
-  std::vector<std::thread> workers;
-  {
-    std::lock_guard lock(mu_);
-    for (int fd : open_fds_) ::shutdown(fd, SHUT_RDWR);
-    workers.swap(workers_);
-  }
-  for (auto& t : workers) t.join();
-}
-
-void FaultUpstream::accept_loop() {
-  while (!stopping_.load()) {
-    pollfd p{listen_fd_, POLLIN, 0};
-    if (::poll(&p, 1, 50) <= 0) continue;
-    const int fd = ::accept(listen_fd_, nullptr, nullptr);
-    if (fd < 0) continue;
-    std::lock_guard lock(mu_);
-    open_fds_.push_back(fd);
-    workers_.emplace_back([this, fd] { serve(fd); });
-  }
+  stop();
 }
 
 void FaultUpstream::serve(int fd) {
@@ -92,7 +60,7 @@ void FaultUpstream::serve(int fd) {
   };
   for (;;) {  // keep-alive: one request after another
     size_t head_end = std::string::npos;
-    while (!eof && !stopping_.load() && (head_end = in.find("\r\n\r\n")) == std::string::npos) {
+    while (!eof && !stopping() && (head_end = in.find("\r\n\r\n")) == std::string::npos) {
       read_more(100);
     }
     if (head_end == std::string::npos) break;
@@ -157,7 +125,7 @@ void FaultUpstream::serve(int fd) {
         reset(fd);
         break;
       case Fault::kStall:
-        while (!stopping_.load() && !eof) read_more(100);
+        while (!stopping() && !eof) read_more(100);
         break;
       case Fault::kStatus: {
         const std::string e =
@@ -180,7 +148,7 @@ void FaultUpstream::serve(int fd) {
       case Fault::kEndlessStream: {
         ++open_streams_;
         send_all(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n");
-        while (!stopping_.load()) {
+        while (!stopping()) {
           if (::send(fd, kChunk, std::strlen(kChunk), MSG_NOSIGNAL) <= 0) break;
           std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
@@ -197,9 +165,6 @@ void FaultUpstream::serve(int fd) {
     }
     break;
   }
-  std::lock_guard lock(mu_);
-  open_fds_.erase(std::remove(open_fds_.begin(), open_fds_.end(), fd), open_fds_.end());
-  ::close(fd);
 }
 
 }  // namespace accord::testing

@@ -9,6 +9,8 @@
 #include <thread>
 #include <vector>
 
+#include "loopback_server.h"
+
 namespace accord::testing {
 
 enum class Fault {
@@ -23,31 +25,22 @@ enum class Fault {
   kEndlessStream,      // 200 SSE, a chunk every 20 ms until the connection is gone
 };
 
-class FaultUpstream {
+class FaultUpstream final : public LoopbackServer {
  public:
   explicit FaultUpstream(Fault fault, int status = 500, std::string retry_after = "");
-  ~FaultUpstream();
-  int port() const { return port_; }
+  ~FaultUpstream() override;
   void set(Fault fault) { fault_.store(fault); }
   int completions() const { return completions_.load(); }    // POSTs received
   int open_streams() const { return open_streams_.load(); }  // endless streams still sending
 
  private:
-  void accept_loop();
-  void serve(int fd);
+  void serve(int fd) override;
 
-  int listen_fd_ = -1;
-  int port_ = 0;
   std::atomic<Fault> fault_;
   int status_;
   std::string retry_after_;
-  std::atomic<bool> stopping_{false};
   std::atomic<int> completions_{0};
   std::atomic<int> open_streams_{0};
-  std::thread acceptor_;
-  std::mutex mu_;
-  std::vector<std::thread> workers_;  // guarded by mu_
-  std::vector<int> open_fds_;         // guarded by mu_
 };
 
 }  // namespace accord::testing

@@ -54,13 +54,13 @@ std::string chart(const std::vector<DailyLine>& daily) {
       svg += fmt::format(
           "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\">"
           "<title>{} {}: {} tokens</title></rect>",
-          left + i * bar + 1, y, std::max(1.0, bar - 2), h, kColours[colour % 8], days[i],
-          html_escape(p), t);
+          left + static_cast<double>(i) * bar + 1, y, std::max(1.0, bar - 2), h,
+          kColours[colour % 8], days[i], html_escape(p), t);
       ++colour;
     }
     if (days.size() <= 31 && (i % std::max<size_t>(1, days.size() / 8) == 0)) {
-      svg += fmt::format("<text x=\"{:.1f}\" y=\"{}\" class=\"axis\">{}</text>", left + i * bar,
-                         height + 16, days[i].substr(5));
+      svg += fmt::format("<text x=\"{:.1f}\" y=\"{}\" class=\"axis\">{}</text>",
+                         left + static_cast<double>(i) * bar, height + 16, days[i].substr(5));
     }
   }
   svg += "</svg><p class=\"legend\">";

@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <cmath>
 #include <map>
 
 #include "core/rfc3339.h"
@@ -181,8 +182,8 @@ Result<Report> build_report(const Agreement& a, const std::string& ledger_path,
     std::vector<int64_t> ttft_us, tpot_us;
     int64_t served = 0;
     s = reader.each(kLatencySql, period, party, {p, m}, [&](sqlite3_stmt* st) {
-      const auto ttft = static_cast<int64_t>(sqlite3_column_double(st, 0) * 1000 + 0.5);
-      const auto total = static_cast<int64_t>(sqlite3_column_double(st, 1) * 1000 + 0.5);
+      const int64_t ttft = std::llround(sqlite3_column_double(st, 0) * 1000);
+      const int64_t total = std::llround(sqlite3_column_double(st, 1) * 1000);
       const int64_t completion = sqlite3_column_int64(st, 2);
       ++served;
       ttft_us.push_back(ttft);
@@ -229,6 +230,7 @@ Result<Report> build_report(const Agreement& a, const std::string& ledger_path,
     }
     const auto& shares = a.revenue_share(party_id.value_or(kNone), *model_id);
     std::vector<int64_t> ppm;
+    ppm.reserve(shares.size());
     for (const RevenueShare& share : shares) ppm.push_back(share.share_ppm);
     const std::vector<int64_t> parts = split_exactly(owed, ppm);
     for (size_t i = 0; i < shares.size(); ++i) {

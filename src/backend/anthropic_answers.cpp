@@ -1,0 +1,25 @@
+#include "backend/anthropic_answers.h"
+
+#include "translate/anthropic_error.h"
+
+namespace accord {
+
+AnthropicAnswers::AnthropicAnswers(std::string id, std::string model, int64_t created)
+    : id_(std::move(id)),
+      model_(std::move(model)),
+      created_(created),
+      stream_(id_, model_, created) {}
+
+Result<std::string> AnthropicAnswers::whole(std::string_view body) {
+  return message_to_chat(body, id_, model_, created_);
+}
+
+Error AnthropicAnswers::refusal(std::string_view body, int status) {
+  return error_from_anthropic(body, status);
+}
+
+Status AnthropicAnswers::stream_event(std::string_view data, std::string& out) {
+  return stream_.on_event(data, out);
+}
+
+}  // namespace accord

@@ -2,6 +2,7 @@
 
 #include "apis/error_fields.h"
 #include "apis/translating_exchange.h"
+#include "backend/backend.h"
 #include "core/crypto.h"
 #include "http/openai_error.h"
 #include "translate/anthropic_error.h"
@@ -72,9 +73,18 @@ asio::awaitable<void> MessagesApi::create(HttpExchange& exchange) {
   }
   MessagesRequest& r = request.value();
   MessagesTranslator translator(new_message_id(), r.model);
+  // An Anthropic pool gets the body as received; the pipeline reads its chat translation.
+  NativeRelay relay;
+  relay.body = exchange.body();
+  relay.client = &exchange;
+  const auto model = find_model_string(relay.body);
+  if (model) {
+    relay.model_offset = model->offset;
+    relay.model_length = model->erase;
+  }
   TranslatingExchange translated(exchange, std::move(r.chat_body), translator,
                                  anthropic_authorization(exchange));
-  co_await gateway_.serve(translated, ApiKind::kChat);
+  co_await gateway_.serve(translated, ApiKind::kChat, model ? &relay : nullptr);
 }
 
 }  // namespace accord

@@ -2,6 +2,9 @@
 // request is translated to Chat Completions (translate/anthropic_request.h), runs through the
 // gateway with the same entitlements, limits, scheduler, backends and ledger as chat, and its
 // answer — whole, or Anthropic's event stream — and its errors come back in Anthropic's shape.
+// A model whose pool is an Anthropic one (`provider: anthropic`) gets the request as received
+// (the model renamed) and the client its answer byte for byte (backend/backend.h NativeRelay);
+// the policy stages still read the chat translation, so a request must translate to be served.
 // The key comes in `x-api-key` (Anthropic's clients) or `Authorization: Bearer`.
 #pragma once
 

@@ -22,4 +22,12 @@ Status AnthropicAnswers::stream_event(std::string_view data, std::string& out) {
   return stream_.on_event(data, out);
 }
 
+std::string AnthropicAnswers::native_error_body(const Error& error) {
+  return anthropic_error_body(error);
+}
+
+std::string AnthropicAnswers::native_error_event(const Error& error) {
+  return anthropic_error_event(error);
+}
+
 }  // namespace accord

@@ -20,6 +20,8 @@ class AnthropicAnswers final : public AnswerTranslator {
   Result<std::string> whole(std::string_view body) override;
   Error refusal(std::string_view body, int status) override;
   Status stream_event(std::string_view data, std::string& out) override;
+  std::string native_error_body(const Error& error) override;
+  std::string native_error_event(const Error& error) override;
 
  private:
   std::string id_;

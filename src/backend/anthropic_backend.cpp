@@ -3,10 +3,22 @@
 #include <fmt/format.h>
 
 #include "backend/anthropic_answers.h"
+#include "core/json_writer.h"
 #include "translate/anthropic_upstream.h"
 #include "upstream/forwarder.h"
 
 namespace accord {
+namespace {
+
+// A Messages request as received, but for the model's name on the pool.
+std::string relayed_body(const NativeRelay& relay, std::string_view upstream_model) {
+  if (upstream_model.empty()) return std::string(relay.body);
+  BodyEdit rename{relay.model_offset, relay.model_length, {}};
+  append_json_string(rename.insert, upstream_model);
+  return apply_edits(relay.body, {&rename});
+}
+
+}  // namespace
 
 asio::awaitable<RunOutcome> AnthropicBackend::run(HttpExchange& exchange,
                                                   const BackendRequest& request,
@@ -24,8 +36,11 @@ asio::awaitable<RunOutcome> AnthropicBackend::run(HttpExchange& exchange,
   }
   const std::string_view upstream_model =
       request.upstream_model.empty() ? std::string_view(model.name) : request.upstream_model;
-  auto body = chat_to_messages_body(exchange.body(), upstream_model,
-                                    model.max_output_tokens.value_or(kAnthropicDefaultMaxTokens));
+  const NativeRelay* relay = request.relay;
+  auto body = relay != nullptr ? Result<std::string>(relayed_body(*relay, request.upstream_model))
+                               : chat_to_messages_body(
+                                     exchange.body(), upstream_model,
+                                     model.max_output_tokens.value_or(kAnthropicDefaultMaxTokens));
   if (!body.ok()) {
     RunOutcome refused;
     refused.error = body.take_error();  // the client's: nothing went upstream
@@ -42,8 +57,10 @@ asio::awaitable<RunOutcome> AnthropicBackend::run(HttpExchange& exchange,
   forward.request_id = request.request_id;
   forward.translator = &answers;
   forward.translated_body = body.value();
-  co_return co_await forward_to_upstream(*endpoints_, clients_.current(), exchange, forward,
-                                         headers, clock_, control);
+  forward.relay_answers = relay != nullptr;
+  HttpExchange& client = relay != nullptr ? *relay->client : exchange;
+  co_return co_await forward_to_upstream(*endpoints_, clients_.current(), client, forward, headers,
+                                         clock_, control);
 }
 
 }  // namespace accord

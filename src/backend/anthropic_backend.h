@@ -5,6 +5,8 @@
 // sends an OpenAI one (upstream/forwarder.h: the least loaded healthy endpoint, retries before
 // the first byte, health, the RunControl contract); the answer, whole or streamed, is translated
 // back (anthropic_answers.h), and Anthropic's errors become OpenAI-shaped ones.
+// A Messages request (BackendRequest::relay) is sent as received instead, the model renamed, and
+// its answer and errors reach the client unchanged; the translation only reads the usage.
 // Completions and embeddings are refused with a 400: the pool serves chat only.
 // Threads: as Backend; shared by every loop.
 #pragma once

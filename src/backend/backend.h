@@ -14,6 +14,17 @@
 
 namespace accord {
 
+// A request in an API that some upstreams speak themselves (Anthropic's Messages API): a backend
+// whose upstreams speak it sends `body` as received (the model renamed) and writes their answer
+// to `client` unchanged, reading it only for the usage and the stream's end. Any other backend
+// ignores it and serves the translated Chat Completions request through the exchange it is given.
+struct NativeRelay {
+  std::string_view body;    // as the client sent it
+  size_t model_offset = 0;  // the "model" JSON string in `body`, quotes included
+  size_t model_length = 0;
+  HttpExchange* client = nullptr;  // the client's own exchange, not the translating one
+};
+
 // One admitted request, as the backend needs it. Pointers outlive run().
 struct BackendRequest {
   const RequestBody* body = nullptr;
@@ -24,6 +35,7 @@ struct BackendRequest {
   std::string_view request_id;
   UnixMillis wall_arrived_at = 0;
   ServiceTier service_tier = ServiceTier::kDefault;  // as served
+  const NativeRelay* relay = nullptr;  // set for a Messages request (apis/messages_api.h)
 };
 
 class Backend {

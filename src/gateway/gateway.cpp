@@ -85,9 +85,11 @@ void Gateway::add_routes(Router& router) {
   router.add("POST", "/v1/embeddings", route(ApiKind::kEmbedding));
 }
 
-asio::awaitable<void> Gateway::serve(HttpExchange& exchange, ApiKind kind) {
+asio::awaitable<void> Gateway::serve(HttpExchange& exchange, ApiKind kind,
+                                     const NativeRelay* relay) {
   HeaderLines headers;
   RequestContext ctx;
+  ctx.relay = relay;
   ctx.arrived_at = clock_.now();
   ctx.wall_arrived_at = clock_.wall_now();
   ctx.kind = kind;

@@ -28,8 +28,11 @@ class Gateway final {
   void add_observer(CompletionObserver* observer) { observers_.push_back(observer); }
 
   // Serves one inference request of `kind` whole: from authentication to completion. Another
-  // API served through the pipeline calls it with a TranslatingExchange (apis/).
-  asio::awaitable<void> serve(HttpExchange& exchange, ApiKind kind);
+  // API served through the pipeline calls it with a TranslatingExchange (apis/), and with `relay`
+  // when a backend whose upstreams speak that API may send it as received.
+  // REQUIRES: `relay`, when set, outlives the call.
+  asio::awaitable<void> serve(HttpExchange& exchange, ApiKind kind,
+                              const NativeRelay* relay = nullptr);
 
  private:
   // Stages 1–5 up to the scheduler's decision, without suspending: false when the request

@@ -39,6 +39,7 @@ asio::awaitable<void> Gateway::dispatch(HttpExchange& exchange, RequestContext& 
   request.request_id = ctx.request_id;
   request.wall_arrived_at = ctx.wall_arrived_at;
   request.service_tier = ctx.service_tier;
+  request.relay = ctx.relay;
   for (;;) {
     ctx.dispatched_at = clock_.now();
     RunControl control;

@@ -17,6 +17,8 @@
 
 namespace accord {
 
+struct NativeRelay;  // backend/backend.h
+
 struct RequestContext {
   RequestId request_id;
   ApiKind kind = ApiKind::kChat;
@@ -26,6 +28,7 @@ struct RequestContext {
   ModelId model = kNone;
   PoolId pool = kNone;
   RequestBody body;
+  const NativeRelay* relay = nullptr;  // what the API's own upstreams get (backend/backend.h)
   ServiceTier service_tier = ServiceTier::kDefault;  // as served
 
   MonoNanos arrived_at = 0;

@@ -499,6 +499,38 @@ Result<RequestBody> read_request_body(const std::string& body, ApiKind kind) {
   return out;
 }
 
+std::optional<BodyEdit> find_model_string(std::string_view json) {
+  const simdjson::padded_string padded(json);
+  od::parser parser;
+  od::document doc;
+  od::object object;
+  if (parser.iterate(padded).get(doc) || doc.get_object().get(object)) return std::nullopt;
+  for (auto field : object) {
+    std::string_view key;
+    od::value v;
+    if (field.unescaped_key().get(key) || field.value().get(v)) return std::nullopt;
+    if (key != "model") continue;
+    std::string_view model;
+    if (v.get_string().get(model)) return std::nullopt;
+    const std::string_view token = v.raw_json_token();
+    size_t end = 1;  // the closing quote: one not escaped by an odd run of backslashes
+    for (bool escaped = false; end < token.size(); ++end) {
+      if (escaped) {
+        escaped = false;
+      } else if (token[end] == '\\') {
+        escaped = true;
+      } else if (token[end] == '"') {
+        break;
+      }
+    }
+    BodyEdit edit;
+    edit.offset = static_cast<size_t>(token.data() - padded.data());
+    edit.erase = end + 1;
+    return edit;
+  }
+  return std::nullopt;
+}
+
 std::string apply_edits(std::string_view body, const std::vector<const BodyEdit*>& edits) {
   std::string out;
   size_t grow = 0;

@@ -62,6 +62,11 @@ struct RequestBody {
 // Errors are kInvalidJson or kInvalidRequest with `param` naming the field.
 Result<RequestBody> read_request_body(const std::string& body, ApiKind kind);
 
+// The top-level "model" string of a JSON object (another API's body, relayed as received): its
+// span, quotes included, as a BodyEdit that erases it (insert the new name's JSON string).
+// nullopt when `json` is not an object or has no string "model".
+std::optional<BodyEdit> find_model_string(std::string_view json);
+
 // Applies edits (sorted by offset, not overlapping) to a copy of `body`.
 std::string apply_edits(std::string_view body, const std::vector<const BodyEdit*>& edits);
 

@@ -186,5 +186,15 @@ TEST(RequestBody, AMalformedLiteralIsAnErrorNotAnException) {
   ASSERT_FALSE(r.ok());
 }
 
+TEST(FindModelString, TheTopLevelModelsSpanQuotesIncluded) {
+  const std::string body = R"({"messages":[{"model":"x"}], "model" : "cl\"aude" ,"n":1})";
+  const auto edit = find_model_string(body);
+  ASSERT_TRUE(edit.has_value());
+  EXPECT_EQ(body.substr(edit->offset, edit->erase), R"("cl\"aude")");
+  EXPECT_FALSE(find_model_string(R"({"model":7})").has_value());
+  EXPECT_FALSE(find_model_string(R"([1])").has_value());
+  EXPECT_FALSE(find_model_string("{").has_value());
+}
+
 }  // namespace
 }  // namespace accord

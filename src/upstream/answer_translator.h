@@ -25,6 +25,10 @@ class AnswerTranslator {
   // appended to `out`: the last ones are a usage chunk (choices: []) and "data: [DONE]".
   // Errors: the upstream's error event, or data that is not an event.
   virtual Status stream_event(std::string_view data, std::string& out) = 0;
+  // For an answer relayed as received (ForwardRequest::relay_answers): an error accord makes, as
+  // the upstream's API writes it — a whole body, and a stream's error event.
+  virtual std::string native_error_body(const Error& error) = 0;
+  virtual std::string native_error_event(const Error& error) = 0;
 };
 
 }  // namespace accord

@@ -235,6 +235,130 @@ asio::awaitable<void> relay_stream(EndpointSet& endpoints, int e, ClientResponse
   co_await exchange.end_stream();
 }
 
+// Ends a natively relayed stream early with `err` as the upstream's API writes an error event.
+asio::awaitable<void> end_native_stream(HttpExchange& exchange, const ForwardRequest& request,
+                                        const Error& err, std::string_view before,
+                                        RunOutcome& outcome) {
+  std::string out(before);
+  out.append(request.translator->native_error_event(err));
+  co_await exchange.write_chunk(out);
+  co_await exchange.end_stream();
+  outcome.status = http_status(err.kind);
+}
+
+// The usage chunk among a translation's chat.completion.chunk events, into `outcome`.
+void read_translated_usage(std::string_view chat_events, RunOutcome& outcome) {
+  SseParser events;
+  events.feed(chat_events);
+  SseEvent event;
+  while (events.next(event)) {
+    if (!mentions_usage(event.data)) continue;
+    if (auto usage = find_usage(event.data)) {
+      outcome.prompt_tokens = usage->prompt_tokens;
+      outcome.completion_tokens = usage->completion_tokens;
+      outcome.cached_prompt_tokens = usage->cached_tokens;
+      outcome.usage_known = true;
+    }
+  }
+}
+
+// Relays a stream in the upstream's own API (ForwardRequest::relay_answers) event by event as it
+// arrives, byte for byte; the translator reads each event for the usage and the stream's end (its
+// translation reaching [DONE]). An upstream's error event is relayed as it is and ends the stream.
+asio::awaitable<void> relay_native_stream(EndpointSet& endpoints, int e, ClientResponse& response,
+                                          HttpExchange& exchange, const ForwardRequest& request,
+                                          const HeaderLines& headers, const Clock& clock,
+                                          const RunControl& control, RunOutcome& outcome) {
+  mark_output(control);
+  exchange.hold_stream_head(200, "text/event-stream", headers);  // sent with the first events
+  AnswerTranslator& reader = *request.translator;
+  SseParser sse;
+  std::string chat;  // the translation of the event at hand: read, never sent
+  bool done = false;
+  for (;;) {
+    auto more = co_await response.read_some(sse.input());
+    if (!more.ok()) {
+      outcome.stopped = stopped(control);
+      if (!outcome.stopped && more.error().source != ErrorSource::kClient) {
+        endpoints.record_failure(e);
+      }
+      co_await end_native_stream(exchange, request, outcome.stopped ? preempted() : more.error(),
+                                 {}, outcome);
+      co_return;
+    }
+    const char* relay_from = nullptr;
+    size_t relay_size = 0;
+    std::optional<Error> upstream_error;
+    SseEvent event;
+    while (sse.next(event)) {
+      if (done || upstream_error) continue;  // after the end: not relayed
+      if (relay_from == nullptr) relay_from = event.raw.data();
+      relay_size = static_cast<size_t>(event.raw.data() + event.raw.size() - relay_from);
+      if (outcome.first_token_at == 0) outcome.first_token_at = clock.now();
+      chat.clear();
+      if (Status s = reader.stream_event(event.data, chat); !s.ok()) {
+        upstream_error = s.take_error();
+        continue;
+      }
+      if (chat.find("data: [DONE]") != std::string::npos) {
+        done = true;
+        read_translated_usage(chat, outcome);
+      }
+    }
+    const std::string_view relayed(relay_from == nullptr ? "" : relay_from, relay_size);
+    if (upstream_error) {
+      if (upstream_error->source != ErrorSource::kClient) endpoints.record_failure(e);
+      co_await exchange.write_chunk(relayed);
+      co_await exchange.end_stream();
+      outcome.status = http_status(upstream_error->kind);
+      co_return;
+    }
+    // The stream's end waits for the gate (a strict ledger's commit).
+    if (done && control.gate != nullptr &&
+        !co_await control.gate->before_final(outcome.prompt_tokens, outcome.completion_tokens,
+                                             outcome.first_token_at)) {
+      const std::string before(relayed.substr(0, relayed.rfind("event: message_stop")));
+      co_await end_native_stream(exchange, request,
+                                 Error::internal(ErrorKind::kUnavailable,
+                                                 "The usage ledger could not record this request."),
+                                 before, outcome);
+      co_return;
+    }
+    const bool last = done && !more.value();
+    bool written = true;
+    if (last) {
+      written = co_await exchange.write_last_chunk(relayed);
+    } else if (!relayed.empty()) {
+      written = co_await exchange.write_chunk(relayed);
+    }
+    if (!written) {
+      outcome.client_gone = true;
+      outcome.status = 499;
+      co_return;
+    }
+    if (last) {
+      endpoints.record_success(e);
+      co_return;
+    }
+    sse.compact();  // after the write: `relayed` is a view of the parser's buffer
+    if (!more.value()) break;
+  }
+  if (!done) {
+    endpoints.record_failure(e);
+    co_await end_native_stream(
+        exchange, request,
+        Error::upstream(
+            ErrorKind::kUpstreamError,
+            fmt::format("The upstream {} ended the stream early.", endpoints.target(e).host_header),
+            false),
+        {}, outcome);
+    outcome.status = 502;
+    co_return;
+  }
+  endpoints.record_success(e);
+  co_await exchange.end_stream();
+}
+
 // A non-2xx answer. Returns the error to retry with when `may_retry` and another endpoint is
 // left, or to hand back when `hand_back` (another pool may serve it; nothing was written);
 // otherwise relays the upstream's own OpenAI error (a 400 from vLLM
@@ -265,7 +389,7 @@ asio::awaitable<std::optional<Error>> answer_upstream_error(
   if (const auto retry_after = response.header("retry-after"); !retry_after.empty()) {
     relay.add("retry-after", retry_after);
   }
-  if (request.translator != nullptr) {
+  if (request.translator != nullptr && !request.relay_answers) {
     const Error err = refusal();
     outcome.status = http_status(err.kind);
     if (!co_await respond_error(exchange, err, relay)) outcome.client_gone = true;
@@ -276,7 +400,8 @@ asio::awaitable<std::optional<Error>> answer_upstream_error(
   } else {
     const Error err = upstream_status_error(status, error_body, target);
     outcome.status = status >= 500 ? 502 : status;
-    const std::string error_json = openai_error_body(err);
+    const std::string error_json =
+        request.relay_answers ? request.translator->native_error_body(err) : openai_error_body(err);
     if (!co_await exchange.respond(outcome.status, "application/json", error_json, relay)) {
       outcome.client_gone = true;
     }
@@ -391,17 +516,19 @@ asio::awaitable<RunOutcome> forward_to_upstream(EndpointSet& endpoints, HttpClie
         last_error->retryable = true;  // nothing has reached the client yet
         continue;
       }
+      std::string chat;  // a translated answer (relayed: only read for its usage)
       if (request.translator != nullptr) {
-        auto chat = request.translator->whole(answer);
-        if (!chat.ok()) {
+        auto translated = request.translator->whole(answer);
+        if (!translated.ok()) {
           endpoints.record_failure(e);
-          last_error = chat.take_error();
+          last_error = translated.take_error();
           last_error->retryable = true;  // nothing has reached the client yet
           continue;
         }
-        answer = std::move(chat.value());
+        chat = std::move(translated.value());
+        if (!request.relay_answers) answer = std::move(chat);
       }
-      const auto usage = find_usage(answer);
+      const auto usage = find_usage(request.relay_answers ? chat : answer);
       if (!usage && !is_json_object(answer)) {
         endpoints.record_failure(e);
         last_error = Error::upstream(
@@ -433,6 +560,11 @@ asio::awaitable<RunOutcome> forward_to_upstream(EndpointSet& endpoints, HttpClie
     }
 
     // A stream: relayed by its own coroutine, whose frame a whole answer does not need.
+    if (request.relay_answers) {
+      co_await relay_native_stream(endpoints, e, response, exchange, request, headers, clock,
+                                   control, outcome);
+      co_return outcome;
+    }
     co_await relay_stream(endpoints, e, response, exchange, request, headers, clock, control,
                           outcome);
     co_return outcome;

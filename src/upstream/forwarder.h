@@ -32,6 +32,10 @@ struct ForwardRequest {
   // Chat Completions. Unset: the client's body, edited, and answers relayed as received.
   AnswerTranslator* translator = nullptr;
   std::string_view translated_body;
+  // With a translator: the answer reaches the client as received (a 2xx whole or streamed, and
+  // an upstream's JSON error), the translator only reading it for the usage and the stream's
+  // end; errors accord makes are written in the upstream's API (native_error_*).
+  bool relay_answers = false;
 };
 
 // `control.lane` is not used: the endpoint is chosen here, least loaded first.

@@ -169,6 +169,55 @@ TEST_F(AnthropicPool, ChatIsTranslatedBothWaysWithItsUsageInTheLedger) {
             3);
 }
 
+// A Messages request goes to an Anthropic pool as received (but for the model's name on the
+// pool), and the upstream's answer, whole or streamed, reaches the client byte for byte; the
+// ledger still has its usage (cache reads as cached prompt tokens).
+TEST_F(AnthropicPool, MessagesAreRelayedAsReceivedWithTheirUsageInTheLedger) {
+  Served s = serve();
+  const std::string request =
+      R"({"max_tokens":64, "model" : "m-ren","messages":[{"role":"user","content":"hi"}]})";
+  const std::string streamed =
+      R"({"model":"m-ren","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"hi"}]})";
+  const HttpResponse whole = http(s.port, "POST", "/v1/messages", request, bearer(kAcmeKey));
+  ASSERT_EQ(whole.status, 200) << whole.body;
+  EXPECT_EQ(whole.body, anthropic_answer_body(false));
+  const HttpResponse stream = http(s.port, "POST", "/v1/messages", streamed, bearer(kAcmeKey));
+  ASSERT_EQ(stream.status, 200) << stream.body;
+  EXPECT_EQ(stream.body, anthropic_answer_body(true));
+
+  const auto posts = upstream_.posts();
+  ASSERT_EQ(posts.size(), 2u);
+  EXPECT_EQ(posts[0].target, "/v1/messages");
+  EXPECT_EQ(posts[0].header("x-api-key"), kAnthropicKey);
+  EXPECT_EQ(
+      posts[0].body,
+      R"({"max_tokens":64, "model" : "up-name-2","messages":[{"role":"user","content":"hi"}]})");
+  EXPECT_EQ(
+      posts[1].body,
+      R"({"model":"up-name-2","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"hi"}]})");
+  s.process->signal(SIGTERM);
+  ASSERT_EQ(s.process->wait_exit(), 0);
+  EXPECT_EQ(count_rows(dir_.path() + "/ledger.db",
+                       "model = 'm-ren' AND status = 200 AND prompt_tokens = 11 AND "
+                       "cached_prompt_tokens = 4 AND completion_tokens = 3"),
+            2);
+}
+
+// The upstream's refusal of a relayed request reaches the client in Anthropic's shape, without
+// the key it repeats.
+TEST_F(AnthropicPool, ARelayedRequestsRefusalKeepsAnthropicsShape) {
+  Served s = serve();
+  upstream_.refuse_with(401);
+  const HttpResponse r =
+      http(s.port, "POST", "/v1/messages",
+           R"({"model":"m-ren","max_tokens":8,"messages":[{"role":"user","content":"hi"}]})",
+           bearer(kAcmeKey));
+  EXPECT_EQ(r.status, 401) << r.body;
+  EXPECT_EQ(r.body.rfind(R"({"type":"error","error":{"type":"authentication_error")", 0), 0u)
+      << r.body;
+  EXPECT_EQ(r.body.find(kAnthropicKey), std::string::npos) << r.body;
+}
+
 TEST_F(AnthropicPool, ServesChatOnlyAndAnswersItsRefusalsInOpenAisShape) {
   Served s = serve("\n    anthropic_version: 2024-01-01");
   // (`accord check` refuses an embedding model on the pool.)

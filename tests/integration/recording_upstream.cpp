@@ -86,15 +86,17 @@ std::string openai_answer(bool stream) {
 }
 
 std::string anthropic_answer(bool stream) {
-  if (!stream) {
-    return whole(
-        200, "application/json",
-        R"({"id":"msg_r","type":"message","role":"assistant","model":"claude-up","content":[{"type":"text","text":"hi there"}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":7,"output_tokens":3,"cache_read_input_tokens":4,"cache_creation_input_tokens":0}})");
-  }
+  if (!stream) return whole(200, "application/json", anthropic_answer_body(false));
+  return event_stream(anthropic_events());
+}
+
+}  // namespace
+
+std::vector<std::string> anthropic_events() {
   auto event = [](const std::string& name, const std::string& data) {
     return "event: " + name + "\ndata: " + data + "\n\n";
   };
-  return event_stream({
+  return {
       event(
           "message_start",
           R"({"type":"message_start","message":{"id":"msg_r","type":"message","role":"assistant","model":"claude-up","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":7,"output_tokens":1,"cache_read_input_tokens":4,"cache_creation_input_tokens":0}}})"),
@@ -113,10 +115,17 @@ std::string anthropic_answer(bool stream) {
           "message_delta",
           R"({"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":3}})"),
       event("message_stop", R"({"type":"message_stop"})"),
-  });
+  };
 }
 
-}  // namespace
+std::string anthropic_answer_body(bool stream) {
+  if (stream) {
+    std::string out;
+    for (const std::string& e : anthropic_events()) out += e;
+    return out;
+  }
+  return R"({"id":"msg_r","type":"message","role":"assistant","model":"claude-up","content":[{"type":"text","text":"hi there"}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":7,"output_tokens":3,"cache_read_input_tokens":4,"cache_creation_input_tokens":0}})";
+}
 
 std::string RecordedRequest::header(const std::string& lower_name) const {
   auto it = headers.find(lower_name);

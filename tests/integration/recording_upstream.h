@@ -28,6 +28,11 @@ struct RecordedRequest {
   std::string header(const std::string& lower_name) const;
 };
 
+// What the Anthropic dialect answers (7 input tokens plus 4 from the cache, 3 output): the
+// Message's JSON, or its stream's events concatenated as sent; anthropic_events() one by one.
+std::string anthropic_answer_body(bool stream);
+std::vector<std::string> anthropic_events();
+
 class RecordingUpstream final : public LoopbackServer {
  public:
   // OpenAI answers: 5 prompt tokens (3 cached), 1 completion token. Anthropic answers: 7 input

@@ -525,8 +525,11 @@ asio::awaitable<RunOutcome> forward_to_upstream(EndpointSet& endpoints, HttpClie
           last_error->retryable = true;  // nothing has reached the client yet
           continue;
         }
-        chat = std::move(translated.value());
-        if (!request.relay_answers) answer = std::move(chat);
+        if (request.relay_answers) {
+          chat = std::move(translated.value());
+        } else {
+          answer = std::move(translated.value());
+        }
       }
       const auto usage = find_usage(request.relay_answers ? chat : answer);
       if (!usage && !is_json_object(answer)) {

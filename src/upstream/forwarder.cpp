@@ -130,9 +130,14 @@ asio::awaitable<void> relay_stream(EndpointSet& endpoints, int e, ClientResponse
   std::string out;     // the events to relay, once one of them is held back
   bool done = false;
   for (;;) {
-    auto more = request.translator == nullptr
-                    ? co_await response.read_some(sse.input())
-                    : co_await read_translated(response, *request.translator, upstream, sse);
+    // (No co_await inside a conditional expression: GCC 12 miscompiles those; ASan caught it.)
+    std::optional<Result<bool>> read;
+    if (request.translator == nullptr) {
+      read.emplace(co_await response.read_some(sse.input()));
+    } else {
+      read.emplace(co_await read_translated(response, *request.translator, upstream, sse));
+    }
+    Result<bool>& more = *read;
     if (!more.ok()) {
       outcome.stopped = stopped(control);
       // An error event that blames the request is not the endpoint's failure.

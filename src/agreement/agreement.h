@@ -170,6 +170,9 @@ struct Pool {
   std::string api_version;                       // azure: the api-version query parameter
   std::string anthropic_version = "2023-06-01";  // anthropic: the anthropic-version header
   std::string ca_file;  // PEM CAs its https upstreams are verified against; empty: the system's
+  // native_apis: [responses]: its upstreams serve the Responses API themselves (vLLM, OpenAI), so
+  // a /v1/responses request is relayed to them as received rather than translated to chat.
+  bool native_responses = false;
   UpstreamTimeouts timeouts;
   int max_retries = 2;
   // capacity

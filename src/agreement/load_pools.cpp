@@ -122,7 +122,7 @@ void Loader::load_pool(Pool& p, const YAML::Node& node, const std::string& path)
                   "max_retries",    "tokens_per_s", "output_weight", "headroom_slots",
                   "max_queue_ms",   "slo",          "ca_file",       "fallback",
                   "provider",       "api_version",  "api_key_env",   "anthropic_version",
-                  "api_key_file"});
+                  "api_key_file",   "native_apis"});
   if (!f.ok()) return;
   // Its fallbacks may name pools defined after it: resolved once all are read.
   if (const YAML::Node n = f.get("fallback"); n.IsDefined()) {
@@ -169,8 +169,8 @@ void Loader::load_pool(Pool& p, const YAML::Node& node, const std::string& path)
   if (p.engine == PoolEngine::kUpstream) {
     load_provider(p, f);
   } else {
-    for (const std::string_view key :
-         {"provider", "api_version", "anthropic_version", "api_key_env", "api_key_file"}) {
+    for (const std::string_view key : {"provider", "api_version", "anthropic_version",
+                                       "api_key_env", "api_key_file", "native_apis"}) {
       if (f.has(key)) {
         diag_.add(yaml::pos_of(f.get(key)),
                   fmt::format("{}: only an upstream pool has it", f.path_of(key)));
@@ -285,6 +285,26 @@ void Loader::load_provider(Pool& p, const Fields& f) {
   if (p.provider == UpstreamProvider::kAzure && !f.has("api_version")) {
     diag_.add(f.pos(),
               fmt::format("{}: required key missing (provider: azure)", f.path_of("api_version")));
+  }
+  load_native_apis(p, f);
+}
+
+// native_apis: the APIs besides Chat Completions that the pool's upstreams serve themselves.
+void Loader::load_native_apis(Pool& p, const Fields& f) {
+  const YAML::Node n = f.get("native_apis");
+  if (!n.IsDefined()) return;
+  auto list = yaml::read_string_list(n, f.path_of("native_apis"), diag_);
+  if (!list) return;
+  for (const auto& [api, node] : *list) {
+    if (api != "responses") {
+      diag_.add(yaml::pos_of(node), fmt::format("{}: '{}' is not an API accord relays (responses)",
+                                                f.path_of("native_apis"), api));
+    } else if (p.provider != UpstreamProvider::kOpenAi) {
+      diag_.add(yaml::pos_of(node),
+                fmt::format("{}: responses only with provider: openai", f.path_of("native_apis")));
+    } else {
+      p.native_responses = true;
+    }
   }
 }
 

@@ -51,6 +51,7 @@ class Loader {
   void load_upstreams(Pool& p, const YAML::Node& node, const std::string& path,
                       const UpstreamCredential& pool_credential);
   void load_provider(Pool& p, const yaml::Fields& f);
+  void load_native_apis(Pool& p, const yaml::Fields& f);
   UpstreamCredential read_credential_source(const yaml::Fields& f);
   void check_provider_url(const Pool& p, const UpstreamEndpoint& e, const YAML::Node& url,
                           const std::string& path);

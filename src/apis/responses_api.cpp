@@ -7,16 +7,19 @@
 
 #include "apis/error_fields.h"
 #include "apis/translating_exchange.h"
+#include "backend/backend.h"
 #include "core/crypto.h"
 #include "core/find_bytes.h"
 #include "core/json_writer.h"
 #include "http/openai_error.h"
+#include "openai/request_body.h"
 #include "policy/authenticate.h"
 #include "runtime/offload.h"
 #include "translate/responses_object.h"
 #include "translate/responses_request.h"
 #include "translate/responses_response.h"
 #include "translate/responses_stream.h"
+#include "translate/responses_upstream.h"
 
 namespace accord {
 
@@ -44,6 +47,9 @@ struct Prepared {
   std::optional<Error> error;  // set: answer it
   ResponsesRequest request;
   std::string history;  // the conversation before it, as Chat messages ("" when none)
+  // Set when the previous response was relayed to a pool whose upstreams keep its conversation:
+  // that pool's name (the request must be relayed there too).
+  std::string only_pool;
 };
 
 // Reads the body and looks up what it refers to: `item_reference` items and
@@ -83,6 +89,8 @@ Prepared prepare(ResponseStore* responses, const std::string& body, const std::s
                             fmt::format("Previous response with id '{}' not found.", previous),
                             "previous_response_id");
     p.error->code = "previous_response_not_found";
+  } else if (!found.value()->upstream_pool.empty()) {
+    p.only_pool = std::move(found.value()->upstream_pool);
   } else {
     p.history = std::move(found.value()->messages_json);
   }
@@ -117,6 +125,16 @@ std::function<Result<bool>()> remove_job(ResponseStore* responses, std::string i
   return [responses, id = std::move(id), party = std::move(party)] {
     return responses->remove(id, party);
   };
+}
+
+// Puts `record` in the store on the store's thread; a failure is logged (the answer stands).
+asio::awaitable<void> store_off_loop(asio::thread_pool& worker, ResponseStore* responses,
+                                     std::shared_ptr<StoredResponse> record) {
+  const std::string id = record->id;
+  const Status stored = co_await run_off_loop<Status>(worker, put_job(responses, record));
+  if (!stored.ok()) {
+    spdlog::warn("response {} was answered but not stored: {}", id, stored.error().message);
+  }
 }
 
 // The Responses side of the translation; keeps the answer in the store before its last bytes.
@@ -163,11 +181,7 @@ class ResponsesTranslator final : public AnswerTranslator {
     record->response_json = std::move(response_json_);
     record->messages_json = concat_message_arrays({record->messages_json, output_messages_});
     for (OutputItem& item : items_) record->items.emplace_back(item.id, std::move(item.json));
-    const std::string id = record->id;
-    const Status stored = co_await run_off_loop<Status>(worker_, put_job(responses_, record));
-    if (!stored.ok()) {
-      spdlog::warn("response {} was answered but not stored: {}", id, stored.error().message);
-    }
+    co_await store_off_loop(worker_, responses_, std::move(record));
   }
 
  private:
@@ -179,6 +193,35 @@ class ResponsesTranslator final : public AnswerTranslator {
   std::string response_json_;
   std::string output_messages_;
   std::vector<OutputItem> items_;
+};
+
+// Keeps a Response that a pool's upstreams answered themselves (a relayed request): the Response
+// as answered, and which pool keeps its conversation.
+class RelayedResponseKeeper final : public RelayKeeper {
+ public:
+  // `draft`: the record to store but for the answer; nullopt: nothing is stored.
+  RelayedResponseKeeper(asio::thread_pool& worker, ResponseStore* responses,
+                        std::optional<StoredResponse> draft)
+      : worker_(worker), responses_(responses), draft_(std::move(draft)) {}
+
+  asio::awaitable<void> keep(std::string_view answer_json, const Pool& pool) override {
+    if (!draft_ || responses_ == nullptr) co_return;
+    auto record = std::make_shared<StoredResponse>(std::move(*draft_));
+    draft_.reset();
+    record->id = read_response_id(answer_json);
+    if (record->id.empty()) {
+      spdlog::warn("a response relayed to pool {} has no id: not stored", pool.name);
+      co_return;
+    }
+    record->response_json = answer_json;
+    record->upstream_pool = pool.name;
+    co_await store_off_loop(worker_, responses_, std::move(record));
+  }
+
+ private:
+  asio::thread_pool& worker_;
+  ResponseStore* responses_;
+  std::optional<StoredResponse> draft_;
 };
 
 // The caller's party, or the error that answers it.
@@ -261,13 +304,42 @@ asio::awaitable<void> ResponsesApi::create(HttpExchange& exchange) {
     d.party = party.value();
     d.created_at = now;
     d.expires_at = now + store_.current()->agreement->ledger.responses_ttl_ms;
-    d.messages_json = concat_message_arrays({p.history, p.request.input_messages_json});
+  }
+  // A pool whose upstreams serve the Responses API gets the body as received, unless it refers
+  // to what only this gateway keeps (a translated response's conversation, its items).
+  std::optional<RelayedResponseKeeper> keeper;
+  NativeRelay relay;
+  const auto model = find_model_string(body);
+  const bool relayable =
+      model && p.history.empty() && find_bytes(body, "item_reference") == std::string_view::npos;
+  if (!relayable && !p.only_pool.empty()) {
+    co_await respond_error(exchange,
+                           Error::client(ErrorKind::kInvalidRequest,
+                                         "item_reference items cannot be used with a "
+                                         "previous_response_id whose conversation an upstream "
+                                         "keeps: this gateway does not know its items.",
+                                         "input"),
+                           headers);
+    co_return;
+  }
+  if (relayable) {
+    keeper.emplace(worker_->pool, responses_, draft);
+    relay.api = NativeApi::kResponses;
+    relay.body = body;
+    relay.model_offset = model->offset;
+    relay.model_length = model->erase;
+    relay.client = &exchange;
+    relay.keeper = &*keeper;
+    relay.only_pool = p.only_pool;
+  }
+  if (draft) {
+    draft->messages_json = concat_message_arrays({p.history, p.request.input_messages_json});
   }
   ResponsesTranslator translator(worker_->pool, responses_,
                                  make_response_meta(p.request, id, now / 1000), std::move(draft));
   TranslatingExchange translated(exchange, responses_to_chat_body(p.request, p.history),
                                  translator);
-  co_await gateway_.serve(translated, ApiKind::kChat);
+  co_await gateway_.serve(translated, ApiKind::kChat, relayable ? &relay : nullptr);
 }
 
 asio::awaitable<void> ResponsesApi::retrieve(HttpExchange& exchange, std::string_view id) {

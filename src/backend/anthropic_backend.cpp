@@ -8,17 +8,6 @@
 #include "upstream/forwarder.h"
 
 namespace accord {
-namespace {
-
-// A Messages request as received, but for the model's name on the pool.
-std::string relayed_body(const NativeRelay& relay, std::string_view upstream_model) {
-  if (upstream_model.empty()) return std::string(relay.body);
-  BodyEdit rename{relay.model_offset, relay.model_length, {}};
-  append_json_string(rename.insert, upstream_model);
-  return apply_edits(relay.body, {&rename});
-}
-
-}  // namespace
 
 asio::awaitable<RunOutcome> AnthropicBackend::run(HttpExchange& exchange,
                                                   const BackendRequest& request,
@@ -36,7 +25,9 @@ asio::awaitable<RunOutcome> AnthropicBackend::run(HttpExchange& exchange,
   }
   const std::string_view upstream_model =
       request.upstream_model.empty() ? std::string_view(model.name) : request.upstream_model;
-  const NativeRelay* relay = request.relay;
+  const NativeRelay* relay = request.relay != nullptr && request.relay->api == NativeApi::kMessages
+                                 ? request.relay
+                                 : nullptr;
   auto body = relay != nullptr ? Result<std::string>(relayed_body(*relay, request.upstream_model))
                                : chat_to_messages_body(
                                      exchange.body(), upstream_model,

@@ -14,16 +14,38 @@
 
 namespace accord {
 
-// A request in an API that some upstreams speak themselves (Anthropic's Messages API): a backend
-// whose upstreams speak it sends `body` as received (the model renamed) and writes their answer
-// to `client` unchanged, reading it only for the usage and the stream's end. Any other backend
+// The APIs besides Chat Completions that some upstreams speak themselves.
+enum class NativeApi { kMessages, kResponses };
+
+// What an API keeps of an answer relayed as received, before the answer's last bytes go out (the
+// Responses API: the Response, so that GET /v1/responses/{id} and previous_response_id find it).
+class RelayKeeper {
+ public:
+  virtual ~RelayKeeper() = default;
+  // `answer_json`: the whole answer (a stream's: its final object); `pool`: the pool that served
+  // it.
+  virtual asio::awaitable<void> keep(std::string_view answer_json, const Pool& pool) = 0;
+};
+
+// A request in an API that some upstreams speak themselves (Anthropic's Messages API on a
+// provider: anthropic pool; the Responses API on a pool with native_apis: [responses]): a backend
+// whose upstreams speak it sends `body` as received (the model renamed) and writes their answer to
+// `client` unchanged, reading it only for the usage and the stream's end. Any other backend
 // ignores it and serves the translated Chat Completions request through the exchange it is given.
 struct NativeRelay {
+  NativeApi api = NativeApi::kMessages;
   std::string_view body;    // as the client sent it
   size_t model_offset = 0;  // the "model" JSON string in `body`, quotes included
   size_t model_length = 0;
   HttpExchange* client = nullptr;  // the client's own exchange, not the translating one
+  RelayKeeper* keeper = nullptr;   // may be null
+  // Not empty: the request continues a conversation that this pool's upstreams keep, so it is
+  // relayed there or refused (Gateway::dispatch), never translated for another pool.
+  std::string_view only_pool;
 };
+
+// The relayed body: `relay.body`, but for the model's name on the pool ("": as sent).
+std::string relayed_body(const NativeRelay& relay, std::string_view upstream_model);
 
 // One admitted request, as the backend needs it. Pointers outlive run().
 struct BackendRequest {
@@ -35,7 +57,7 @@ struct BackendRequest {
   std::string_view request_id;
   UnixMillis wall_arrived_at = 0;
   ServiceTier service_tier = ServiceTier::kDefault;  // as served
-  const NativeRelay* relay = nullptr;  // set for a Messages request (apis/messages_api.h)
+  const NativeRelay* relay = nullptr;  // set by the Messages and Responses APIs (apis/)
 };
 
 class Backend {

@@ -1,13 +1,44 @@
 #include "backend/upstream_backend.h"
 
+#include "backend/responses_relay.h"
 #include "upstream/forwarder.h"
 
 namespace accord {
+namespace {
+
+// A Responses request for a pool whose upstreams serve the Responses API: relayed as received.
+asio::awaitable<RunOutcome> relay_responses(EndpointSet& endpoints, HttpClientPool& client,
+                                            const BackendRequest& request,
+                                            const HeaderLines& headers, const Clock& clock,
+                                            const RunControl& control) {
+  const NativeRelay& relay = *request.relay;
+  ResponsesRelayAnswers answers(relay.keeper, *request.pool);
+  const std::string body = relayed_body(relay, request.upstream_model);
+  ForwardRequest forward;
+  forward.body = request.body;
+  forward.api_path = "/responses";
+  forward.model = request.model;
+  forward.pool = request.pool;
+  forward.upstream_model = request.upstream_model;
+  forward.request_id = request.request_id;
+  forward.translator = &answers;
+  forward.translated_body = body;
+  forward.relay_answers = true;
+  co_return co_await forward_to_upstream(endpoints, client, *relay.client, forward, headers, clock,
+                                         control);
+}
+
+}  // namespace
 
 asio::awaitable<RunOutcome> UpstreamBackend::run(HttpExchange& exchange,
                                                  const BackendRequest& request,
                                                  const HeaderLines& headers,
                                                  const RunControl& control) {
+  if (request.relay != nullptr && request.relay->api == NativeApi::kResponses &&
+      request.pool->native_responses && request.kind == ApiKind::kChat) {
+    co_return co_await relay_responses(*endpoints_, clients_.current(), request, headers, clock_,
+                                       control);
+  }
   ForwardRequest forward;
   forward.body = request.body;
   forward.api_path = request.kind == ApiKind::kChat         ? "/chat/completions"

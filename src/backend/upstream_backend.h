@@ -1,6 +1,8 @@
 // UpstreamBackend: a pool of OpenAI-compatible servers or Azure OpenAI (`provider: openai` or
 // `azure`: the paths and key headers differ, upstream/provider_http.h). Each request goes to the
 // least loaded healthy endpoint over the calling loop's pooled connections (upstream/forwarder.h).
+// A pool with native_apis: [responses] gets /v1/responses requests as the client sent them
+// (NativeRelay), and the client their answers unchanged (responses_relay.h).
 #pragma once
 
 #include <memory>

@@ -2,6 +2,9 @@
 // replica of the built-in engine, or the pool's upstream endpoints). A flex request whose slot was
 // reclaimed before it sent anything goes back to the queue and runs again; otherwise a reclaimed
 // request ends with code "preempted".
+#include <fmt/format.h>
+
+#include "backend/backend.h"
 #include "engine/openai_responder.h"
 #include "gateway/gateway.h"
 
@@ -17,6 +20,19 @@ void sample_upstream(const RunOutcome& outcome, RequestContext& ctx) {
       outcome.status != 429 &&
       (outcome.status >= 500 || (outcome.error && outcome.error->source == ErrorSource::kUpstream));
   sample.rate_limited = outcome.rate_limited;
+}
+
+// A request that continues a conversation kept by one pool's upstreams (NativeRelay::only_pool)
+// and was placed on another pool: its error, since no other pool knows the conversation.
+std::optional<Error> misplaced_continuation(const RequestContext& ctx, const Pool& pool) {
+  if (ctx.relay == nullptr || ctx.relay->only_pool.empty()) return std::nullopt;
+  if (pool.name == ctx.relay->only_pool && pool.native_responses) return std::nullopt;
+  return Error::client(ErrorKind::kInvalidRequest,
+                       fmt::format("previous_response_id names a response that pool '{}' keeps, "
+                                   "and this request was placed on pool '{}', which cannot "
+                                   "continue it.",
+                                   ctx.relay->only_pool, pool.name),
+                       "previous_response_id");
 }
 
 }  // namespace
@@ -40,6 +56,10 @@ asio::awaitable<void> Gateway::dispatch(HttpExchange& exchange, RequestContext& 
   request.wall_arrived_at = ctx.wall_arrived_at;
   request.service_tier = ctx.service_tier;
   request.relay = ctx.relay;
+  if (auto misplaced = misplaced_continuation(ctx, *request.pool)) {
+    ctx.error = std::move(misplaced);
+    co_return;
+  }
   for (;;) {
     ctx.dispatched_at = clock_.now();
     RunControl control;

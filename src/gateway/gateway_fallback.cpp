@@ -5,6 +5,7 @@
 // back. Nothing falls back once a byte has reached the client. The pool that served it is the
 // request's pool from then on: its scheduler, its upstream's name for the model, its price, and
 // the ledger's, the access log's and the metrics' `pool`.
+#include "backend/backend.h"
 #include "gateway/gateway.h"
 #include "policy/request_terms.h"
 
@@ -34,6 +35,8 @@ asio::awaitable<void> Gateway::run_on_pools(HttpExchange& exchange, RequestConte
     if (next == 0 && chain.empty()) {
       chain = fallback_pools(*ctx.snapshot->agreement, ctx.party, ctx.model,
                              ctx.ticket->cls == SchedClass::kReserved);
+      // A conversation that one pool's upstreams keep is continued there or nowhere.
+      if (ctx.relay != nullptr && !ctx.relay->only_pool.empty()) chain.clear();
     }
     const bool may_fall_back = next < chain.size();
     if (ctx.ticket->state == Ticket::State::kRefused) {

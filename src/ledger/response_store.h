@@ -25,6 +25,10 @@ struct StoredResponse {
   UnixMillis expires_at = 0;
   std::string response_json;  // the Response object as it was answered
   std::string messages_json;  // the conversation up to and including it, as Chat messages
+  // Set for a response relayed to a pool whose upstreams serve the Responses API (native_apis):
+  // that pool's name. Its conversation is kept by those upstreams, not here (messages_json is
+  // empty), so only that pool can continue it.
+  std::string upstream_pool;
   // Its output items by id ("msg_…", "fc_…"), for the `item_reference` input items of later
   // requests. Written with the response; read one by one.
   std::vector<std::pair<std::string, std::string>> items;

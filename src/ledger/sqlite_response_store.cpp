@@ -15,7 +15,8 @@ CREATE TABLE IF NOT EXISTS responses (
   created_at_ms INTEGER NOT NULL,
   expires_at_ms INTEGER NOT NULL,
   response TEXT NOT NULL,
-  messages TEXT NOT NULL
+  messages TEXT NOT NULL,
+  upstream_pool TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS responses_by_expiry ON responses(expires_at_ms);
 CREATE TABLE IF NOT EXISTS response_items (
@@ -47,9 +48,12 @@ class SqliteResponseStore final : public ResponseStore {
 
   Status prepare() {
     if (sqlite3_exec(db_, kSchema, nullptr, nullptr, nullptr) != SQLITE_OK) return error("create");
+    if (Status s = add_upstream_pool_column(); !s.ok()) return s;
     const std::pair<const char*, sqlite3_stmt**> statements[] = {
-        {"INSERT OR REPLACE INTO responses VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &put_},
-        {"SELECT created_at_ms, expires_at_ms, response, messages FROM responses "
+        {"INSERT OR REPLACE INTO responses (id, party, created_at_ms, expires_at_ms, response, "
+         "messages, upstream_pool) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+         &put_},
+        {"SELECT created_at_ms, expires_at_ms, response, messages, upstream_pool FROM responses "
          "WHERE id = ?1 AND party = ?2 AND expires_at_ms > ?3",
          &get_},
         {"DELETE FROM responses WHERE id = ?1 AND party = ?2", &remove_},
@@ -64,6 +68,25 @@ class SqliteResponseStore final : public ResponseStore {
     };
     for (const auto& [sql, stmt] : statements) {
       if (sqlite3_prepare_v2(db_, sql, -1, stmt, nullptr) != SQLITE_OK) return error("prepare");
+    }
+    return Status();
+  }
+
+  // A table made before relayed responses (upstream_pool) gains the column; its rows get ''.
+  Status add_upstream_pool_column() {
+    sqlite3_stmt* info = nullptr;
+    if (sqlite3_prepare_v2(db_,
+                           "SELECT 1 FROM pragma_table_info('responses') WHERE name = "
+                           "'upstream_pool'",
+                           -1, &info, nullptr) != SQLITE_OK) {
+      return error("inspect");
+    }
+    const int rc = sqlite3_step(info);
+    sqlite3_finalize(info);
+    if (rc == SQLITE_ROW) return Status();
+    if (sqlite3_exec(db_, "ALTER TABLE responses ADD COLUMN upstream_pool TEXT NOT NULL DEFAULT ''",
+                     nullptr, nullptr, nullptr) != SQLITE_OK) {
+      return error("upgrade");
     }
     return Status();
   }
@@ -84,6 +107,7 @@ class SqliteResponseStore final : public ResponseStore {
     sqlite3_bind_int64(put_, 4, r.expires_at);
     bind_text(put_, 5, r.response_json);
     bind_text(put_, 6, r.messages_json);
+    bind_text(put_, 7, r.upstream_pool);
     bool ok = step(put_);
     for (const auto& [id, item] : r.items) {
       if (!ok) break;
@@ -130,6 +154,7 @@ class SqliteResponseStore final : public ResponseStore {
       r.expires_at = sqlite3_column_int64(get_, 1);
       r.response_json = column_text(get_, 2);
       r.messages_json = column_text(get_, 3);
+      r.upstream_pool = column_text(get_, 4);
     }
     sqlite3_reset(get_);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return error("read a response from");

@@ -35,6 +35,25 @@ void write_usage(JsonWriter& w, const ResponseUsage& usage) {
 
 }  // namespace
 
+void write_error_event_members(JsonWriter& w, const ResponseError& error) {
+  auto nullable = [&](std::string_view key, std::string_view v) {
+    w.key(key);
+    if (v.empty()) {
+      w.null();
+    } else {
+      w.value(v);
+    }
+  };
+  nullable("code", error.code);
+  w.field("message", error.message);
+  nullable("param", error.param);
+  w.key("error").begin_object().field("type", error.type);
+  nullable("code", error.code);
+  w.field("message", error.message);
+  nullable("param", error.param);
+  w.end_object();
+}
+
 void append_response(std::string& out, const ResponseMeta& meta, const ResponseState& state) {
   JsonWriter w(out);
   w.begin_object();

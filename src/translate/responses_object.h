@@ -14,6 +14,7 @@
 
 namespace accord {
 
+class JsonWriter;
 struct ResponsesRequest;
 
 // What a Response object says of itself and echoes of its request. Built once per request by
@@ -67,6 +68,11 @@ struct ResponseState {
 
 // Appends the Response object (one JSON object).
 void append_response(std::string& out, const ResponseMeta& meta, const ResponseState& state);
+
+// The members of the stream's `error` event but for its type and sequence_number, in both shapes
+// OpenAI has used: code/message/param at the top (its documented ResponseErrorEvent) and nested
+// under "error" (what its servers sent, which openai-node throws as an APIError).
+void write_error_event_members(JsonWriter& w, const ResponseError& error);
 
 // "msg_<suffix>_<n>" where suffix is the response id without its "resp_".
 std::string output_item_id(const ResponseMeta& meta, std::string_view prefix, int64_t n);

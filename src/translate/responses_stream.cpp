@@ -303,27 +303,7 @@ void ResponsesStream::fail(const ResponseError& error, std::string& out) {
   if (done_) return;
   begin(out);
   done_ = true;
-  const std::string_view code = error.code;
-  // Both shapes OpenAI has used: code/message/param at the top (its documented ResponseErrorEvent)
-  // and nested under "error" (what its servers sent, which openai-node throws as an APIError).
-  event(out, "error", [&](JsonWriter& w) {
-    auto nullable = [&](std::string_view key, std::string_view v) {
-      w.key(key);
-      if (v.empty()) {
-        w.null();
-      } else {
-        w.value(v);
-      }
-    };
-    nullable("code", code);
-    w.field("message", error.message);
-    nullable("param", error.param);
-    w.key("error").begin_object().field("type", error.type);
-    nullable("code", code);
-    w.field("message", error.message);
-    nullable("param", error.param);
-    w.end_object();
-  });
+  event(out, "error", [&](JsonWriter& w) { write_error_event_members(w, error); });
   const std::string output = output_json();
   ResponseState state;
   state.status = "failed";

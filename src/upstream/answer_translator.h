@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "core/result.h"
+#include "runtime/asio.h"
 
 namespace accord {
 
@@ -29,6 +30,9 @@ class AnswerTranslator {
   // the upstream's API writes it — a whole body, and a stream's error event.
   virtual std::string native_error_body(const Error& error) = 0;
   virtual std::string native_error_event(const Error& error) = 0;
+  // For an answer relayed as received: called once it is whole and before its last bytes are
+  // written (what the API keeps of it is kept here). Default: nothing.
+  virtual asio::awaitable<void> before_final() { co_return; }
 };
 
 }  // namespace accord

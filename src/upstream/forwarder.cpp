@@ -267,6 +267,12 @@ void read_translated_usage(std::string_view chat_events, RunOutcome& outcome) {
   }
 }
 
+// The part of `relayed` before the stream's last event (which begins at `last_from`, in it).
+std::string_view relayed_before(std::string_view relayed, const char* last_from) {
+  if (last_from < relayed.data() || last_from > relayed.data() + relayed.size()) return relayed;
+  return relayed.substr(0, static_cast<size_t>(last_from - relayed.data()));
+}
+
 // Relays a stream in the upstream's own API (ForwardRequest::relay_answers) event by event as it
 // arrives, byte for byte; the translator reads each event for the usage and the stream's end (its
 // translation reaching [DONE]). An upstream's error event is relayed as it is and ends the stream.
@@ -280,6 +286,8 @@ asio::awaitable<void> relay_native_stream(EndpointSet& endpoints, int e, ClientR
   SseParser sse;
   std::string chat;  // the translation of the event at hand: read, never sent
   bool done = false;
+  const char* last_from = nullptr;  // where the stream's last event begins, once read
+  bool finished = false;
   for (;;) {
     auto more = co_await response.read_some(sse.input());
     if (!more.ok()) {
@@ -307,6 +315,7 @@ asio::awaitable<void> relay_native_stream(EndpointSet& endpoints, int e, ClientR
       }
       if (chat.find("data: [DONE]") != std::string::npos) {
         done = true;
+        last_from = event.raw.data();
         read_translated_usage(chat, outcome);
       }
     }
@@ -318,17 +327,21 @@ asio::awaitable<void> relay_native_stream(EndpointSet& endpoints, int e, ClientR
       outcome.status = http_status(upstream_error->kind);
       co_return;
     }
-    // The stream's end waits for the gate (a strict ledger's commit).
-    if (done && control.gate != nullptr &&
+    // The stream's end waits for the gate (a strict ledger's commit), then for what the API
+    // keeps of it.
+    const bool finishing = done && !finished;  // the gate and the keeper are asked once
+    finished = done;
+    if (finishing && control.gate != nullptr &&
         !co_await control.gate->before_final(outcome.prompt_tokens, outcome.completion_tokens,
                                              outcome.first_token_at)) {
-      const std::string before(relayed.substr(0, relayed.rfind("event: message_stop")));
+      const std::string before(relayed_before(relayed, last_from));
       co_await end_native_stream(exchange, request,
                                  Error::internal(ErrorKind::kUnavailable,
                                                  "The usage ledger could not record this request."),
                                  before, outcome);
       co_return;
     }
+    if (finishing) co_await reader.before_final();
     const bool last = done && !more.value();
     bool written = true;
     if (last) {
@@ -560,6 +573,7 @@ asio::awaitable<RunOutcome> forward_to_upstream(EndpointSet& endpoints, HttpClie
                                         "answer is withheld rather than served unbilled.");
         co_return outcome;
       }
+      if (request.relay_answers) co_await request.translator->before_final();
       mark_output(control);
       if (!co_await exchange.respond(200, "application/json", answer, headers)) {
         outcome.client_gone = true;

@@ -1,8 +1,10 @@
 // The Responses API through accord, with the clients that use it by default: `openai`'s
 // responses.create (whole and streamed), the AI SDK (`ai` + `@ai-sdk/openai`, whose provider('m')
-// means the Responses API) and the OpenAI Agents SDK. Against the built-in engine, and against an
+// means the Responses API) and the OpenAI Agents SDK. Against the built-in engine; against an
 // upstream pool (a chat-only OpenAI-compatible server: `accord engine`), which accord reaches by
-// translating to Chat Completions.
+// translating to Chat Completions; and against a pool whose upstream serves the Responses API
+// itself (`native_apis: [responses]`; the upstream is a second accord gateway), to which accord
+// relays each request as received and whose answers reach the client unchanged.
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
@@ -18,18 +20,18 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const demo = path.join(root, 'examples/demo.yaml');
 setTracingDisabled(true);
 
-// The demo agreement with swift-1's pool (a100-west) served by an upstream: `accord engine`.
-function upstreamAgreement(dir, enginePort) {
+// The demo agreement with swift-1's pool (a100-west) served by an upstream at `port`.
+function upstreamAgreement(dir, port, poolKeys = '') {
   const yaml = readFileSync(demo, 'utf8').replace(
     /  a100-west:\n(    .*\n)+/,
-    `  a100-west:\n    upstreams: [ { url: "http://127.0.0.1:${enginePort}/v1" } ]\n`);
+    `  a100-west:\n    upstreams: [ { url: "http://127.0.0.1:${port}/v1" } ]\n${poolKeys}`);
   assert.match(yaml, /upstreams:/);
   const file = path.join(dir, 'upstream.yaml');
   writeFileSync(file, yaml);
   return file;
 }
 
-for (const backend of ['builtin', 'upstream']) {
+for (const backend of ['builtin', 'upstream', 'relay']) {
   describe(`responses (${backend})`, () => {
     let accord;
     let engine;
@@ -41,6 +43,12 @@ for (const backend of ['builtin', 'upstream']) {
       if (backend === 'upstream') {
         engine = await startEngine(['--model', 'swift-1', '--gpu', 'a100', '--gpus', '1', '--model-params-b', '8']);
         config = upstreamAgreement(engine.cwd, engine.port);
+      } else if (backend === 'relay') {
+        // The upstream gateway knows the front one as copilot.
+        process.env.ACCORD_E2E_UPSTREAM_KEY = KEYS.copilot;
+        engine = await startAccord(['serve', '--config', demo, '--workers', '1']);
+        config = upstreamAgreement(engine.cwd, engine.port,
+          '    native_apis: [responses]\n    api_key_env: ACCORD_E2E_UPSTREAM_KEY\n');
       }
       accord = await startAccord(['serve', '--config', config, '--workers', '2']);
     });
@@ -61,6 +69,11 @@ for (const backend of ['builtin', 'upstream']) {
       assert.ok(r.usage.output_tokens > 0 && r.usage.output_tokens <= 16);
       assert.equal(r.usage.total_tokens, r.usage.input_tokens + r.usage.output_tokens);
       assert.equal(r.instructions, 'Be brief.');
+      if (backend === 'relay') {
+        // Relayed, not translated: the upstream made the response and keeps it too.
+        const direct = new OpenAI({ apiKey: KEYS.copilot, baseURL: engine.baseURL, maxRetries: 0 });
+        assert.equal((await direct.responses.retrieve(r.id)).id, r.id);
+      }
       const again = await client().responses.retrieve(r.id);
       assert.equal(again.id, r.id);
       assert.equal(again.output_text, r.output_text);

@@ -203,6 +203,27 @@ TEST_F(AnthropicPool, MessagesAreRelayedAsReceivedWithTheirUsageInTheLedger) {
             2);
 }
 
+// Anthropic's error event in the middle of a relayed stream reaches the client as Anthropic wrote
+// it and ends the stream; the ledger records the failure.
+TEST_F(AnthropicPool, AnErrorEventEndsARelayedStream) {
+  Served s = serve();
+  upstream_.break_streams(true);
+  const HttpResponse r = http(
+      s.port, "POST", "/v1/messages",
+      R"({"model":"m-up","max_tokens":8,"stream":true,"messages":[{"role":"user","content":"hi"}]})",
+      bearer(kAcmeKey));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto events = anthropic_events();
+  EXPECT_EQ(r.body,
+            events[0] + events[1] +
+                "event: error\ndata: "
+                R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})"
+                "\n\n");
+  s.process->signal(SIGTERM);
+  ASSERT_EQ(s.process->wait_exit(), 0);
+  EXPECT_EQ(count_rows(dir_.path() + "/ledger.db", "model = 'm-up' AND status = 503"), 1);
+}
+
 // The upstream's refusal of a relayed request reaches the client in Anthropic's shape, without
 // the key it repeats.
 TEST_F(AnthropicPool, ARelayedRequestsRefusalKeepsAnthropicsShape) {

@@ -90,12 +90,54 @@ std::string anthropic_answer(bool stream) {
   return event_stream(anthropic_events());
 }
 
+std::string event(const std::string& name, const std::string& data) {
+  return "event: " + name + "\ndata: " + data + "\n\n";
+}
+
+constexpr const char* kResponse =
+    R"({"id":"resp_up_1","object":"response","created_at":1,"status":"completed","model":"up-name-2","output":[{"type":"message","id":"msg_up_1","status":"completed","role":"assistant","content":[{"type":"output_text","text":"hi there","annotations":[]}]}],"usage":{"input_tokens":9,"input_tokens_details":{"cached_tokens":2},"output_tokens":4,"output_tokens_details":{"reasoning_tokens":0},"total_tokens":13}})";
+
+// The first two events of a stream, then the dialect's error event.
+std::string broken_stream(bool anthropic) {
+  const std::vector<std::string> all = anthropic ? anthropic_events() : responses_events();
+  return event_stream(
+      {all[0], all[1],
+       anthropic
+           ? event("error",
+                   R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})")
+           : event(
+                 "error",
+                 R"({"type":"error","code":"server_error","message":"The model crashed.","param":null,"sequence_number":2})")});
+}
+
 }  // namespace
 
-std::vector<std::string> anthropic_events() {
-  auto event = [](const std::string& name, const std::string& data) {
-    return "event: " + name + "\ndata: " + data + "\n\n";
+std::vector<std::string> responses_events() {
+  const std::string response = kResponse;
+  const std::string in_progress =
+      R"({"id":"resp_up_1","object":"response","created_at":1,"status":"in_progress","model":"up-name-2","output":[],"usage":null})";
+  return {
+      event("response.created",
+            R"({"type":"response.created","sequence_number":0,"response":)" + in_progress + "}"),
+      event(
+          "response.in_progress",
+          R"({"type":"response.in_progress","sequence_number":1,"response":)" + in_progress + "}"),
+      event(
+          "response.output_text.delta",
+          R"({"type":"response.output_text.delta","sequence_number":2,"item_id":"msg_up_1","output_index":0,"content_index":0,"delta":"hi there"})"),
+      event("response.completed",
+            R"({"type":"response.completed","sequence_number":3,"response":)" + response + "}"),
   };
+}
+
+std::string responses_answer_body(bool stream) {
+  if (!stream) return kResponse;
+  std::string out;
+  for (const std::string& e : responses_events()) out += e;
+  return out;
+}
+
+std::vector<std::string> anthropic_events() {
   return {
       event(
           "message_start",
@@ -168,7 +210,13 @@ std::string RecordingUpstream::answer(const RecordedRequest& request) const {
                            R"(","type":"invalid_request_error","param":null,"code":null}})");
   }
   const bool stream = request.body.find("\"stream\":true") != std::string::npos;
-  return anthropic ? anthropic_answer(stream) : openai_answer(stream);
+  if (stream && break_streams_.load()) return broken_stream(anthropic);
+  if (anthropic) return anthropic_answer(stream);
+  if (request.target.ends_with("/responses")) {
+    return stream ? event_stream(responses_events())
+                  : whole(200, "application/json", responses_answer_body(false));
+  }
+  return openai_answer(stream);
 }
 
 void RecordingUpstream::serve(int fd) {

@@ -1,9 +1,10 @@
 // RecordingUpstream: a fake provider for the provider tests. It records every request it receives
-// (method, target, headers, body) and answers in OpenAI's shape or Anthropic's Messages shape,
-// whole or as server-sent events as the request's "stream" asks; or, when told to, refuses with a
-// status and an error body that repeats the credential headers it received (so a test can check
-// that no key reaches a client). A request is recorded before it is answered, so once a client has
-// its answer the record is there.
+// (method, target, headers, body) and answers in OpenAI's shape (the Responses API's at a path
+// ending in /responses) or Anthropic's Messages shape, whole or as server-sent events as the
+// request's "stream" asks; or, when told to, breaks its streams with an error event, or refuses
+// with a status and an error body that repeats the credential headers it received (so a test can
+// check that no key reaches a client). A request is recorded before it is answered, so once a
+// client has its answer the record is there.
 #pragma once
 
 #include <atomic>
@@ -33,6 +34,11 @@ struct RecordedRequest {
 std::string anthropic_answer_body(bool stream);
 std::vector<std::string> anthropic_events();
 
+// What the OpenAI dialect answers at /responses (a Response "resp_up_1": 9 input tokens, 2 of
+// them cached, 4 output tokens): whole, or its stream's events concatenated as sent.
+std::string responses_answer_body(bool stream);
+std::vector<std::string> responses_events();
+
 class RecordingUpstream final : public LoopbackServer {
  public:
   // OpenAI answers: 5 prompt tokens (3 cached), 1 completion token. Anthropic answers: 7 input
@@ -41,6 +47,8 @@ class RecordingUpstream final : public LoopbackServer {
   ~RecordingUpstream() override;
   // Refuse every POST with `status` (0: answer again), in the dialect's error shape.
   void refuse_with(int status) { refuse_status_.store(status); }
+  // Streams send their first two events, then the dialect's error event, and end.
+  void break_streams(bool on) { break_streams_.store(on); }
   std::vector<RecordedRequest> posts() const;  // in the order received
   std::vector<RecordedRequest> gets() const;   // health checks
 
@@ -50,6 +58,7 @@ class RecordingUpstream final : public LoopbackServer {
 
   Dialect dialect_;
   std::atomic<int> refuse_status_{0};
+  std::atomic<bool> break_streams_{false};
   mutable std::mutex mu_;
   std::vector<RecordedRequest> posts_;  // guarded by mu_
   std::vector<RecordedRequest> gets_;   // guarded by mu_

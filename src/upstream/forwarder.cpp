@@ -341,7 +341,9 @@ asio::awaitable<void> relay_native_stream(EndpointSet& endpoints, int e, ClientR
                                  before, outcome);
       co_return;
     }
-    if (finishing) co_await reader.before_final();
+    if (finishing) {
+      co_await reader.before_final();
+    }
     const bool last = done && !more.value();
     bool written = true;
     if (last) {
@@ -573,7 +575,9 @@ asio::awaitable<RunOutcome> forward_to_upstream(EndpointSet& endpoints, HttpClie
                                         "answer is withheld rather than served unbilled.");
         co_return outcome;
       }
-      if (request.relay_answers) co_await request.translator->before_final();
+      if (request.relay_answers) {
+        co_await request.translator->before_final();
+      }
       mark_output(control);
       if (!co_await exchange.respond(200, "application/json", answer, headers)) {
         outcome.client_gone = true;

@@ -120,7 +120,7 @@ int main(int argc, char** argv) {
   fmt::print("{:<44} {:>10} {:>10} {:>9}\n", "", "no prefix", "all but 1", "Welch t");
   fmt::print("{:<44} {:>10} {:>10}\n", "", "ns/call", "ns/call");
   const Welch auth = measure(far_headers, near_headers, samples, 8, [&](const std::string& h) {
-    return accord::authenticate(index, h).ok() ? 1u : 0u;
+    return accord::authenticate(index, h, 0).ok() ? 1u : 0u;
   });
   print("accord authenticate()", auth);
   // The control: compare the presented key with the stored plaintext keys, byte by byte until

@@ -4,6 +4,7 @@
 // other by dense index (PartyId, ModelId, ...) so the request path does no string lookups.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -217,11 +218,29 @@ struct Sla {
   std::vector<SlaCredit> credits;  // sorted by below_percent, descending
 };
 
+// What a key may do: call the models (a customer key), or manage its party's keys (an admin
+// key: /admin/keys, /admin/audit; it cannot call models).
+enum class KeyRole : uint8_t { kCustomer, kAdmin };
+
 struct ApiKey {
   std::string id;
   PartyId party = kNone;
   Sha256Digest sha256{};
   Limits limits;
+  KeyRole role = KeyRole::kCustomer;
+  UnixMillis expires_at = 0;  // 0: never
+  // Not empty: the only models it may call (a key made through the keys API may be restricted).
+  std::vector<ModelId> models;
+  bool restricted = false;  // models lists all it may call (none, if every one is gone)
+  // A rotated key's previous secret, which still works until previous_valid_until.
+  std::optional<Sha256Digest> previous_sha256;
+  UnixMillis previous_valid_until = 0;
+  bool managed = false;  // made through the keys API (stored in the ledger's database)
+  std::string name;      // what its maker called it ("" for keys in the agreement)
+
+  bool may_call(ModelId m) const {
+    return !restricted || std::find(models.begin(), models.end(), m) != models.end();
+  }
 };
 
 enum class Durability : uint8_t { kBatch, kStrict };

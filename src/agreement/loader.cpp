@@ -191,9 +191,9 @@ void Loader::load_keys(const YAML::Node& node) {
   StringMap<std::string> id_seen;                 // id → where
   std::map<Sha256Digest, std::string> hash_seen;  // hash → which key
   for_each_item(node, "keys", [&](size_t, const YAML::Node& item, const std::string& path) {
-    const Fields f(
-        item, path, diag_,
-        {"id", "party", "sha256", "rpm", "tpm", "max_concurrent", "budget_usd_per_month"});
+    const Fields f(item, path, diag_,
+                   {"id", "party", "sha256", "rpm", "tpm", "max_concurrent", "budget_usd_per_month",
+                    "expires_at"});
     if (!f.ok()) return;
     ApiKey k;
     bool valid = true;
@@ -239,6 +239,9 @@ void Loader::load_keys(const YAML::Node& node) {
       valid = false;
     }
     read_limits(f, k.limits);
+    if (const YAML::Node at = f.get("expires_at"); at.IsDefined()) {
+      if (auto t = yaml::read_timestamp(at, f.path_of("expires_at"), diag_)) k.expires_at = *t;
+    }
     if (valid) a_.keys.push_back(std::move(k));
   });
 }

@@ -225,9 +225,10 @@ class RelayedResponseKeeper final : public RelayKeeper {
 };
 
 // The caller's party, or the error that answers it.
-Result<std::string> caller_party(const AgreementStore& store, HttpExchange& exchange) {
+Result<std::string> caller_party(const AgreementStore& store, HttpExchange& exchange,
+                                 UnixMillis now) {
   const auto snapshot = store.current();
-  auto key = authenticate(*snapshot->keys, exchange.header("authorization"));
+  auto key = authenticate(*snapshot->keys, exchange.header("authorization"), now);
   if (!key.ok()) return key.take_error();
   return snapshot->agreement->parties[key.value()->party].name;
 }
@@ -235,8 +236,8 @@ Result<std::string> caller_party(const AgreementStore& store, HttpExchange& exch
 // The caller's party, when `id` may name one of its stored responses; else the error to answer.
 Result<std::string> stored_response_owner(const AgreementStore& store,
                                           const ResponseStore* responses, HttpExchange& exchange,
-                                          std::string_view id) {
-  auto party = caller_party(store, exchange);
+                                          std::string_view id, UnixMillis now) {
+  auto party = caller_party(store, exchange, now);
   if (party.ok() &&
       (responses == nullptr || id.empty() || id.find('/') != std::string_view::npos)) {
     return response_not_found(id);
@@ -272,7 +273,7 @@ void ResponsesApi::add_routes(Router& router) {
 
 asio::awaitable<void> ResponsesApi::create(HttpExchange& exchange) {
   HeaderLines headers;
-  auto party = caller_party(store_, exchange);
+  auto party = caller_party(store_, exchange, clock_.wall_now());
   if (!party.ok()) {
     co_await respond_error(exchange, party.error(), headers);
     co_return;
@@ -344,7 +345,7 @@ asio::awaitable<void> ResponsesApi::create(HttpExchange& exchange) {
 
 asio::awaitable<void> ResponsesApi::retrieve(HttpExchange& exchange, std::string_view id) {
   HeaderLines headers;
-  auto party = stored_response_owner(store_, responses_, exchange, id);
+  auto party = stored_response_owner(store_, responses_, exchange, id, clock_.wall_now());
   if (!party.ok()) {
     co_await respond_error(exchange, party.error(), headers);
     co_return;
@@ -361,7 +362,7 @@ asio::awaitable<void> ResponsesApi::retrieve(HttpExchange& exchange, std::string
 
 asio::awaitable<void> ResponsesApi::remove(HttpExchange& exchange, std::string_view id) {
   HeaderLines headers;
-  auto party = stored_response_owner(store_, responses_, exchange, id);
+  auto party = stored_response_owner(store_, responses_, exchange, id, clock_.wall_now());
   if (!party.ok()) {
     co_await respond_error(exchange, party.error(), headers);
     co_return;

@@ -5,6 +5,7 @@
 #include "agreement/loader.h"
 #include "app/commands.h"
 #include "core/crypto.h"
+#include "keys/key_secret.h"
 
 namespace accord {
 
@@ -20,19 +21,7 @@ int run_keys_new(const KeysNewOptions& o) {
       return 1;
     }
   }
-  // 32 random bytes in base62: about 190 bits, well beyond guessing.
-  static constexpr std::string_view kAlphabet =
-      "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-  std::array<uint8_t, 64> random{};
-  random_bytes(random);
-  std::string key = "sk-accord-";
-  for (size_t i = 0; i < 32; ++i) {
-    // Rejection sampling keeps every character equally likely.
-    uint8_t r = random[i];
-    size_t j = 32;
-    while (r >= 248 && j < random.size()) r = random[j++];
-    key.push_back(kAlphabet[r % 62]);
-  }
+  const std::string key = new_api_key();
   std::array<uint8_t, 3> suffix{};
   random_bytes(suffix);
   const std::string id = o.id.empty() ? fmt::format("{}-{}", o.party, to_hex(suffix)) : o.id;

@@ -7,6 +7,8 @@
 #include "app/commands.h"
 #include "app/http_runner.h"
 #include "gateway/gateway.h"
+#include "keys/key_admin.h"
+#include "ledger/key_store.h"
 #include "ledger/ledger.h"
 #include "ledger/month_spend.h"
 #include "ledger/response_store.h"
@@ -35,6 +37,8 @@ int run_serve(const ServeOptions& options) {
                        options.config, loops, clock, snapshot_options);
   std::unique_ptr<Ledger> ledger;
   std::unique_ptr<ResponseStore> responses;
+  std::unique_ptr<KeyStore> key_store;
+  std::unique_ptr<KeyAdmin> key_admin;
   if (agreement.ledger.enabled) {
     const LedgerConfig& lc = agreement.ledger;
     auto sqlite_store =
@@ -43,8 +47,20 @@ int run_serve(const ServeOptions& options) {
       fmt::print(stderr, "{}\n", sqlite_store.error().message);
       return 1;
     }
-    if (Status s = seed_budgets_from_ledger(lc.path, agreement, *store.current()->limits,
-                                            clock.wall_now());
+    auto opened_keys = open_sqlite_key_store(lc.path);
+    if (!opened_keys.ok()) {
+      fmt::print(stderr, "{}\n", opened_keys.error().message);
+      return 1;
+    }
+    key_store = std::move(opened_keys.value());
+    key_admin = std::make_unique<KeyAdmin>(*key_store, store, clock);
+    if (Status s = key_admin->load(); !s.ok()) {
+      fmt::print(stderr, "{}\n", s.error().message);
+      return 1;
+    }
+    // After the stored keys are published: their budgets are seeded too.
+    if (Status s = seed_budgets_from_ledger(lc.path, *store.current()->agreement,
+                                            *store.current()->limits, clock.wall_now());
         !s.ok()) {
       fmt::print(stderr, "{}\n", s.error().message);
       return 1;
@@ -76,11 +92,12 @@ int run_serve(const ServeOptions& options) {
   responses_api.add_routes(router);
   MessagesApi messages_api(gateway);
   messages_api.add_routes(router);
-  const RouteContext routes{&store, ledger.get(), &clock, &metrics};
+  const RouteContext routes{&store, ledger.get(), &clock, &metrics, key_admin.get()};
   add_model_routes(router, routes);
   add_usage_routes(router, routes);
   add_admin_routes(router, routes);
   add_observability_routes(router, routes);
+  add_key_routes(router, routes);
   const std::string access_log_to =
       options.access_log.empty() ? agreement.server.access_log : options.access_log;
   std::unique_ptr<AccessLog> access_log;

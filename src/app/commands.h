@@ -68,4 +68,17 @@ struct KeysNewOptions {
 };
 int run_keys_new(const KeysNewOptions& options);
 
+// `accord keys list|revoke|rotate` against a running gateway's keys API.
+struct KeysAdminOptions {
+  std::string url = "http://127.0.0.1:8080";
+  std::string admin_key_env = "ACCORD_ADMIN_KEY";
+  std::string admin_key_file;
+  std::string id;             // revoke, rotate
+  int64_t grace_seconds = 0;  // rotate
+  bool json = false;          // list: the API's answer as it is
+};
+int run_keys_list(const KeysAdminOptions& options);
+int run_keys_revoke(const KeysAdminOptions& options);
+int run_keys_rotate(const KeysAdminOptions& options);
+
 }  // namespace accord

@@ -64,6 +64,26 @@ int main(int argc, char** argv) {
   keys_new_cmd->add_option("--party", keys_new.party, "The party it belongs to")->required();
   keys_new_cmd->add_option("--id", keys_new.id, "Its id (default: PARTY-random)");
   keys_new_cmd->add_option("--config", keys_new.config, "Check the party exists in this file");
+  // Against a running gateway's keys API, with an operator key or the party's admin key.
+  KeysAdminOptions keys_admin;
+  const auto add_target = [&keys_admin](CLI::App* cmd) {
+    cmd->add_option("--url", keys_admin.url, "The gateway (default: http://127.0.0.1:8080)");
+    cmd->add_option("--admin-key-env", keys_admin.admin_key_env,
+                    "The variable holding the admin key (default: ACCORD_ADMIN_KEY)");
+    cmd->add_option("--admin-key-file", keys_admin.admin_key_file, "Or the file holding it");
+  };
+  auto* keys_list_cmd = keys_cmd->add_subcommand("list", "List a running gateway's keys");
+  add_target(keys_list_cmd);
+  keys_list_cmd->add_flag("--json", keys_admin.json, "Print the API's JSON answer");
+  auto* keys_revoke_cmd = keys_cmd->add_subcommand("revoke", "Revoke a key made through the API");
+  add_target(keys_revoke_cmd);
+  keys_revoke_cmd->add_option("id", keys_admin.id, "The key's id")->required();
+  auto* keys_rotate_cmd =
+      keys_cmd->add_subcommand("rotate", "Give a key made through the API a new secret");
+  add_target(keys_rotate_cmd);
+  keys_rotate_cmd->add_option("id", keys_admin.id, "The key's id")->required();
+  keys_rotate_cmd->add_option("--grace-seconds", keys_admin.grace_seconds,
+                              "How long the old secret keeps working (default: 0)");
 
   ReportOptions report;
   auto* report_cmd = app.add_subcommand("report", "Usage, SLA and settlement for a period");
@@ -121,6 +141,9 @@ int main(int argc, char** argv) {
   if (engine_cmd->parsed()) return run_engine(engine);
   if (check_cmd->parsed()) return run_check(check_path);
   if (keys_new_cmd->parsed()) return run_keys_new(keys_new);
+  if (keys_list_cmd->parsed()) return run_keys_list(keys_admin);
+  if (keys_revoke_cmd->parsed()) return run_keys_revoke(keys_admin);
+  if (keys_rotate_cmd->parsed()) return run_keys_rotate(keys_admin);
   if (report_cmd->parsed()) return run_report(report);
   if (plan_cmd->parsed()) return run_plan(plan);
   if (sim_cmd->parsed()) {

@@ -1,6 +1,7 @@
 #include "gateway/agreement_store.h"
 
 #include "agreement/loader.h"
+#include "keys/merge_keys.h"
 
 namespace accord {
 
@@ -14,10 +15,21 @@ ReloadResult AgreementStore::reload() {
   }
   const auto previous = current();
   result.summary = summarize(*loaded.agreement);
-  current_.store(build_snapshot(loaded.agreement, previous.get(), loops_, clock_, options_),
-                 std::memory_order_release);
+  base_ = loaded.agreement;
+  current_.store(
+      build_snapshot(with_managed_keys(base_, managed_), previous.get(), loops_, clock_, options_),
+      std::memory_order_release);
   result.ok = true;
   return result;
+}
+
+void AgreementStore::publish_keys(std::vector<ManagedKey> keys) {
+  std::lock_guard lock(reload_mu_);
+  managed_ = std::move(keys);
+  const auto previous = current();
+  current_.store(
+      build_snapshot(with_managed_keys(base_, managed_), previous.get(), loops_, clock_, options_),
+      std::memory_order_release);
 }
 
 }  // namespace accord

@@ -1,6 +1,9 @@
 // AgreementStore: the current Snapshot, swapped atomically on reload. Readers take a shared_ptr
 // (one atomic reference-count increment); a reload builds the new snapshot off to the side and
 // publishes it in one store, so a request sees either the old agreement or the new one whole.
+// The keys made through the keys API (ledger/key_store.h) are joined to the file's on every
+// build (keys/merge_keys.h): a change to them publishes a new snapshot the same way, so a revoked
+// key is refused from the next request on.
 #pragma once
 
 #include <atomic>
@@ -10,6 +13,7 @@
 #include <vector>
 
 #include "gateway/snapshot.h"
+#include "ledger/key_store.h"
 
 namespace accord {
 
@@ -23,7 +27,8 @@ class AgreementStore {
  public:
   AgreementStore(std::shared_ptr<const Snapshot> initial, std::string path, EventLoops& loops,
                  const Clock& clock, SnapshotOptions options = {})
-      : current_(std::move(initial)),
+      : base_(initial->agreement),
+        current_(std::move(initial)),
         path_(std::move(path)),
         loops_(loops),
         clock_(clock),
@@ -34,9 +39,14 @@ class AgreementStore {
   }
   // Loads the file again; publishes it only when it is valid. Thread-safe.
   ReloadResult reload();
+  // Publishes the agreement with these managed keys (all of them, replacing the last set).
+  // Thread-safe.
+  void publish_keys(std::vector<ManagedKey> keys);
   const std::string& path() const { return path_; }
 
  private:
+  std::shared_ptr<const Agreement> base_;  // as loaded from the file; guarded by reload_mu_
+  std::vector<ManagedKey> managed_;        // guarded by reload_mu_
   std::atomic<std::shared_ptr<const Snapshot>> current_;
   std::string path_;
   EventLoops& loops_;

@@ -65,10 +65,11 @@ struct GatewayMemo final : ConnectionMemo {
 Result<const ApiKey*> authenticate_on(HttpExchange& exchange, const RequestContext& ctx) {
   const std::string_view authorization = exchange.header("authorization");
   std::unique_ptr<ConnectionMemo>* slot = exchange.memo();
-  if (slot == nullptr) return authenticate(*ctx.snapshot->keys, authorization);
+  if (slot == nullptr) return authenticate(*ctx.snapshot->keys, authorization, ctx.wall_arrived_at);
   if (*slot == nullptr) *slot = std::make_unique<GatewayMemo>();
   auto& memo = static_cast<GatewayMemo&>(**slot);  // the gateway is the memo's only writer
-  return authenticate(*ctx.snapshot->keys, authorization, ctx.snapshot, memo.key);
+  return authenticate(*ctx.snapshot->keys, authorization, ctx.wall_arrived_at, ctx.snapshot,
+                      memo.key);
 }
 
 }  // namespace
@@ -136,6 +137,12 @@ bool Gateway::prepare(HttpExchange& exchange, RequestContext& ctx, HeaderLines& 
   }
   ctx.key = key.value();
   ctx.party = ctx.key->party;
+  if (ctx.key->role == KeyRole::kAdmin) {
+    ctx.error = Error::client(ErrorKind::kForbidden,
+                              "This is an admin key: it manages its party's keys (/admin/keys) "
+                              "and cannot call models.");
+    return false;
+  }
   if (ledger_ != nullptr && !ledger_->healthy()) {
     ctx.error = Error::internal(ErrorKind::kUnavailable,
                                 "The usage ledger cannot be written, so accord refuses new "
@@ -158,6 +165,10 @@ bool Gateway::prepare(HttpExchange& exchange, RequestContext& ctx, HeaderLines& 
   ctx.model = *model;
   if (Status s = entitle(agreement, ctx.party, ctx.model, ctx.wall_checked_at); !s.ok()) {
     ctx.error = s.take_error();
+    return false;
+  }
+  if (!ctx.key->may_call(ctx.model)) {
+    ctx.error = key_not_entitled(ctx.key->id, ctx.body.model);
     return false;
   }
   const Model& m = agreement.models[ctx.model];

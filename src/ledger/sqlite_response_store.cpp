@@ -4,9 +4,14 @@
 #include <mutex>
 
 #include "ledger/response_store.h"
+#include "ledger/sqlite_util.h"
 
 namespace accord {
 namespace {
+
+using sqlite::bind_text;
+using sqlite::column_text;
+using sqlite::step;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS responses (
@@ -35,21 +40,12 @@ constexpr int kPutsPerPurge = 64;
 
 class SqliteResponseStore final : public ResponseStore {
  public:
-  explicit SqliteResponseStore(sqlite3* db) : db_(db) {}
-  ~SqliteResponseStore() override {
-    for (sqlite3_stmt* s : {put_, get_, remove_, purge_, put_item_, get_item_, remove_items_,
-                            purge_items_, begin_, commit_}) {
-      sqlite3_finalize(s);
-    }
-    sqlite3_close(db_);
-  }
-  SqliteResponseStore(const SqliteResponseStore&) = delete;
-  SqliteResponseStore& operator=(const SqliteResponseStore&) = delete;
+  explicit SqliteResponseStore(sqlite3* db) : db_(db, "the response store") {}
 
   Status prepare() {
-    if (sqlite3_exec(db_, kSchema, nullptr, nullptr, nullptr) != SQLITE_OK) return error("create");
+    if (Status s = db_.exec(kSchema, "create"); !s.ok()) return s;
     if (Status s = add_upstream_pool_column(); !s.ok()) return s;
-    const std::pair<const char*, sqlite3_stmt**> statements[] = {
+    return db_.prepare({
         {"INSERT OR REPLACE INTO responses (id, party, created_at_ms, expires_at_ms, response, "
          "messages, upstream_pool) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
          &put_},
@@ -65,28 +61,25 @@ class SqliteResponseStore final : public ResponseStore {
         {"DELETE FROM response_items WHERE expires_at_ms <= ?1", &purge_items_},
         {"BEGIN", &begin_},
         {"COMMIT", &commit_},
-    };
-    for (const auto& [sql, stmt] : statements) {
-      if (sqlite3_prepare_v2(db_, sql, -1, stmt, nullptr) != SQLITE_OK) return error("prepare");
-    }
-    return Status();
+    });
   }
 
   // A table made before relayed responses (upstream_pool) gains the column; its rows get ''.
   Status add_upstream_pool_column() {
     sqlite3_stmt* info = nullptr;
-    if (sqlite3_prepare_v2(db_,
+    if (sqlite3_prepare_v2(db_.handle(),
                            "SELECT 1 FROM pragma_table_info('responses') WHERE name = "
                            "'upstream_pool'",
                            -1, &info, nullptr) != SQLITE_OK) {
-      return error("inspect");
+      return db_.error("inspect");
     }
     const int rc = sqlite3_step(info);
     sqlite3_finalize(info);
     if (rc == SQLITE_ROW) return Status();
-    if (sqlite3_exec(db_, "ALTER TABLE responses ADD COLUMN upstream_pool TEXT NOT NULL DEFAULT ''",
+    if (sqlite3_exec(db_.handle(),
+                     "ALTER TABLE responses ADD COLUMN upstream_pool TEXT NOT NULL DEFAULT ''",
                      nullptr, nullptr, nullptr) != SQLITE_OK) {
-      return error("upgrade");
+      return db_.error("upgrade");
     }
     return Status();
   }
@@ -94,7 +87,7 @@ class SqliteResponseStore final : public ResponseStore {
   // One transaction: the response and its items, or neither.
   Status put(const StoredResponse& r) override {
     const std::lock_guard lock(mu_);
-    if (!step(begin_)) return error("begin a write to");
+    if (!step(begin_)) return db_.error("begin a write to");
     if (++puts_ % kPutsPerPurge == 0) {
       for (sqlite3_stmt* purge : {purge_, purge_items_}) {
         sqlite3_bind_int64(purge, 1, r.created_at);
@@ -119,9 +112,7 @@ class SqliteResponseStore final : public ResponseStore {
       ok = step(put_item_);
     }
     if (ok && step(commit_)) return Status();
-    Error e = error("store a response in");
-    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    return e;
+    return db_.rollback("store a response in");
   }
 
   Result<std::optional<std::string>> get_item(std::string_view item_id, std::string_view party,
@@ -134,7 +125,7 @@ class SqliteResponseStore final : public ResponseStore {
     std::optional<std::string> found;
     if (rc == SQLITE_ROW) found = column_text(get_item_, 0);
     sqlite3_reset(get_item_);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return error("read an item from");
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_.error("read an item from");
     return found;
   }
 
@@ -157,7 +148,7 @@ class SqliteResponseStore final : public ResponseStore {
       r.upstream_pool = column_text(get_, 4);
     }
     sqlite3_reset(get_);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return error("read a response from");
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_.error("read a response from");
     return found;
   }
 
@@ -165,36 +156,17 @@ class SqliteResponseStore final : public ResponseStore {
     const std::lock_guard lock(mu_);
     bind_text(remove_, 1, id);
     bind_text(remove_, 2, party);
-    if (!step(remove_)) return error("delete a response from");
-    const bool removed = sqlite3_changes(db_) > 0;
+    if (!step(remove_)) return db_.error("delete a response from");
+    const bool removed = sqlite3_changes(db_.handle()) > 0;
     bind_text(remove_items_, 1, id);
     bind_text(remove_items_, 2, party);
-    if (!step(remove_items_)) return error("delete a response's items from");
+    if (!step(remove_items_)) return db_.error("delete a response's items from");
     return removed;
   }
 
  private:
-  // Runs a statement that returns no rows, and resets it.
-  static bool step(sqlite3_stmt* s) {
-    const int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    return rc == SQLITE_DONE;
-  }
-  static void bind_text(sqlite3_stmt* s, int i, std::string_view text) {
-    sqlite3_bind_text(s, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
-  }
-  static std::string column_text(sqlite3_stmt* s, int i) {
-    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, i));
-    return p == nullptr ? std::string()
-                        : std::string(p, static_cast<size_t>(sqlite3_column_bytes(s, i)));
-  }
-  Error error(std::string_view what) const {
-    return Error::internal(ErrorKind::kInternal, fmt::format("Could not {} the response store: {}",
-                                                             what, sqlite3_errmsg(db_)));
-  }
-
   std::mutex mu_;
-  sqlite3* db_;
+  sqlite::Database db_;
   sqlite3_stmt* put_ = nullptr;
   sqlite3_stmt* get_ = nullptr;
   sqlite3_stmt* remove_ = nullptr;
@@ -211,16 +183,9 @@ class SqliteResponseStore final : public ResponseStore {
 }  // namespace
 
 Result<std::unique_ptr<ResponseStore>> open_sqlite_response_store(const std::string& path) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
-      SQLITE_OK) {
-    std::string message =
-        fmt::format("Could not open the response store {}: {}", path, sqlite3_errmsg(db));
-    sqlite3_close(db);
-    return Error::internal(ErrorKind::kInternal, std::move(message));
-  }
-  sqlite3_busy_timeout(db, 5'000);
-  sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr);
+  auto opened = sqlite::open(path, "the response store");
+  if (!opened.ok()) return opened.take_error();
+  sqlite3* db = opened.value();
   auto store = std::make_unique<SqliteResponseStore>(db);
   if (Status s = store->prepare(); !s.ok()) return s.take_error();
   return std::unique_ptr<ResponseStore>(std::move(store));

@@ -15,13 +15,25 @@ size_t KeyIndex::DigestHash::operator()(const Sha256Digest& d) const {
 }
 
 KeyIndex::KeyIndex(const Agreement& agreement) {
-  for (const ApiKey& k : agreement.keys) by_digest_.emplace(k.sha256, &k);
+  for (const ApiKey& k : agreement.keys) {
+    by_digest_.emplace(k.sha256, KeySecret{&k, k.expires_at});
+    if (k.previous_sha256) {
+      UnixMillis until = k.previous_valid_until;
+      if (k.expires_at != 0 && (until == 0 || k.expires_at < until)) until = k.expires_at;
+      by_digest_.emplace(*k.previous_sha256, KeySecret{&k, until, true});
+    }
+  }
 }
 
-const ApiKey* KeyIndex::find(const Sha256Digest& digest) const {
+const KeySecret* KeyIndex::find(const Sha256Digest& digest) const {
   const auto it = by_digest_.find(digest);
   if (it == by_digest_.end()) return nullptr;
-  return constant_time_equal(it->second->sha256, digest) ? it->second : nullptr;
+  return constant_time_equal(it->first, digest) ? &it->second : nullptr;
+}
+
+const KeySecret* find_secret(const KeyIndex& keys, std::string_view presented, UnixMillis now) {
+  const KeySecret* found = keys.find(sha256(presented));
+  return found != nullptr && found->valid_at(now) ? found : nullptr;
 }
 
 namespace {
@@ -38,7 +50,8 @@ bool KeyMemo::same_key(std::string_view presented) const {
          CRYPTO_memcmp(presented.data(), presented_.data(), presented.size()) == 0;
 }
 
-Result<const ApiKey*> authenticate(const KeyIndex& keys, std::string_view authorization) {
+Result<const ApiKey*> authenticate(const KeyIndex& keys, std::string_view authorization,
+                                   UnixMillis now) {
   if (authorization.empty()) {
     return Error::client(ErrorKind::kUnauthorized,
                          "You didn't provide an API key. You need to provide your API key in an "
@@ -50,16 +63,23 @@ Result<const ApiKey*> authenticate(const KeyIndex& keys, std::string_view author
                          "The Authorization header must be 'Bearer YOUR_KEY'.");
   }
   const std::string_view key = presented_key(authorization);
-  const ApiKey* found = keys.find(sha256(key));
+  const KeySecret* found = keys.find(sha256(key));
   if (found == nullptr) {
     return Error::client(ErrorKind::kUnauthorized, "Incorrect API key provided.");
   }
-  return found;
+  if (!found->valid_at(now)) {
+    return Error::client(
+        ErrorKind::kUnauthorized,
+        found->previous && (found->key->expires_at == 0 || now < found->key->expires_at)
+            ? "This API key was rotated and its grace period has ended."
+            : "This API key has expired.");
+  }
+  return found->key;
 }
 
 Result<const ApiKey*> authenticate_operator(const Agreement& agreement, const KeyIndex& keys,
-                                            std::string_view authorization) {
-  auto key = authenticate(keys, authorization);
+                                            std::string_view authorization, UnixMillis now) {
+  auto key = authenticate(keys, authorization, now);
   if (!key.ok()) return key;
   if (agreement.parties[key.value()->party].role != PartyRole::kOperator) {
     return Error::client(ErrorKind::kForbidden,

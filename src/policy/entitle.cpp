@@ -29,6 +29,14 @@ Error unknown_model(std::string_view name) {
       fmt::format("The model '{}' does not exist or you do not have access to it.", name), "model");
 }
 
+Error key_not_entitled(std::string_view key_id, std::string_view model) {
+  return Error::client(
+      ErrorKind::kModelNotAvailable,
+      fmt::format("The key '{}' may not call the model '{}' (its models are restricted).", key_id,
+                  model),
+      "model");
+}
+
 Status entitle(const Agreement& agreement, PartyId party, ModelId model_id, UnixMillis now) {
   const Model& model = agreement.models[model_id];
   switch (entitlement(agreement, party, model_id, now)) {

@@ -21,5 +21,7 @@ Status entitle(const Agreement& agreement, PartyId party, ModelId model, UnixMil
 
 // The error for a model name nobody knows (also what hidden models answer).
 Error unknown_model(std::string_view name);
+// A key whose models are restricted (ApiKey::models) names another model.
+Error key_not_entitled(std::string_view key_id, std::string_view model);
 
 }  // namespace accord

@@ -40,7 +40,7 @@ asio::awaitable<void> serve_reload(const RouteContext& c, HttpExchange& exchange
   HeaderLines headers;
   const auto snapshot = c.store->current();
   auto key = authenticate_operator(*snapshot->agreement, *snapshot->keys,
-                                   exchange.header("authorization"));
+                                   exchange.header("authorization"), c.clock->wall_now());
   if (!key.ok()) {
     co_await respond_error(exchange, key.error(), headers);
     co_return;

@@ -50,13 +50,19 @@ asio::awaitable<void> serve_models(const RouteContext& c, HttpExchange& exchange
   const bool anthropic = !exchange.header("anthropic-version").empty();
   const std::string from_api_key = anthropic ? anthropic_authorization(exchange) : std::string();
   auto key = authenticate(*snapshot->keys,
-                          from_api_key.empty() ? exchange.header("authorization") : from_api_key);
+                          from_api_key.empty() ? exchange.header("authorization") : from_api_key,
+                          c.clock->wall_now());
   if (!key.ok()) {
     co_await refuse(exchange, key.error(), anthropic);
     co_return;
   }
-  const PartyId party = key.value()->party;
+  const ApiKey& caller = *key.value();
+  const PartyId party = caller.party;
   const UnixMillis now = c.clock->wall_now();
+  // What the key may call: its party's entitlement, narrowed by the key's own models.
+  const auto callable = [&](ModelId m) {
+    return entitlement(a, party, m, now) == Entitlement::kAllowed && caller.may_call(m);
+  };
   std::string out;
   JsonWriter w(out);
   if (!model_id.empty()) {
@@ -69,6 +75,10 @@ asio::awaitable<void> serve_models(const RouteContext& c, HttpExchange& exchange
       co_await refuse(exchange, s.error(), anthropic);
       co_return;
     }
+    if (!caller.may_call(*id)) {
+      co_await refuse(exchange, key_not_entitled(caller.id, model_id), anthropic);
+      co_return;
+    }
     if (anthropic) {
       write_anthropic_model(w, a.models[*id]);
     } else {
@@ -77,7 +87,7 @@ asio::awaitable<void> serve_models(const RouteContext& c, HttpExchange& exchange
   } else if (anthropic) {
     std::vector<const Model*> listed;
     for (size_t i = 0; i < a.models.size(); ++i) {
-      if (entitlement(a, party, static_cast<ModelId>(i), now) == Entitlement::kAllowed) {
+      if (callable(static_cast<ModelId>(i))) {
         listed.push_back(&a.models[i]);
       }
     }
@@ -93,7 +103,7 @@ asio::awaitable<void> serve_models(const RouteContext& c, HttpExchange& exchange
   } else {
     w.begin_object().field("object", "list").key("data").begin_array();
     for (size_t i = 0; i < a.models.size(); ++i) {
-      if (entitlement(a, party, static_cast<ModelId>(i), now) == Entitlement::kAllowed) {
+      if (callable(static_cast<ModelId>(i))) {
         write_model(w, a, a.models[i]);
       }
     }

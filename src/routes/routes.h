@@ -11,6 +11,7 @@
 namespace accord {
 
 class GatewayMetrics;
+class KeyAdmin;
 
 // What the routes read. REQUIRES: everything it points to outlives the router's use.
 struct RouteContext {
@@ -18,6 +19,7 @@ struct RouteContext {
   Ledger* ledger = nullptr;  // null: ledger: { enabled: false }
   const Clock* clock = nullptr;
   GatewayMetrics* metrics = nullptr;  // null: /metrics answers 503
+  KeyAdmin* keys = nullptr;           // null (no ledger): the keys API answers 400
 };
 
 // GET /v1/models, /v1/models/{id}
@@ -28,5 +30,7 @@ void add_usage_routes(Router& router, const RouteContext& context);
 void add_admin_routes(Router& router, const RouteContext& context);
 // GET /metrics, /dashboard, /dashboard/data
 void add_observability_routes(Router& router, const RouteContext& context);
+// POST/GET /admin/keys, POST /admin/keys/{id}/rotate, DELETE /admin/keys/{id}, GET /admin/audit
+void add_key_routes(Router& router, const RouteContext& context);
 
 }  // namespace accord

@@ -49,9 +49,11 @@ asio::awaitable<void> serve_usage_api(const RouteContext& c, HttpExchange& excha
   const auto snapshot = c.store->current();
   const Agreement& a = *snapshot->agreement;
   const bool customer_api = path == "/v1/usage";
-  auto key = customer_api
-                 ? authenticate(*snapshot->keys, exchange.header("authorization"))
-                 : authenticate_operator(a, *snapshot->keys, exchange.header("authorization"));
+  auto key =
+      customer_api
+          ? authenticate(*snapshot->keys, exchange.header("authorization"), c.clock->wall_now())
+          : authenticate_operator(a, *snapshot->keys, exchange.header("authorization"),
+                                  c.clock->wall_now());
   if (!key.ok()) {
     co_await respond_error(exchange, key.error(), headers);
     co_return;

@@ -17,6 +17,13 @@
 namespace accord::testing {
 namespace {
 
+// Appends what a client saw of `r` (its body and headers) to `seen`; its status.
+int kept(const HttpResponse& r, std::string& seen) {
+  seen += r.body;
+  for (const auto& [k, v] : r.headers) seen += k + ": " + v + "\n";
+  return r.status;
+}
+
 TEST(Secrets, KeysAppearInNoLogMetricErrorOrReport) {
   TempDir dir;
   const std::string config = dir.write("a.yaml", agreement_yaml(TestAgreement{}, dir));
@@ -25,11 +32,7 @@ TEST(Secrets, KeysAppearInNoLogMetricErrorOrReport) {
   const std::string chat =
       R"({"model":"m-local","messages":[{"role":"user","content":"hi"}],"max_tokens":2})";
   std::string seen;
-  auto keep = [&](const HttpResponse& r) {
-    seen += r.body;
-    for (const auto& [k, v] : r.headers) seen += k + ": " + v + "\n";
-    return r.status;
-  };
+  auto keep = [&seen](const HttpResponse& r) { return kept(r, seen); };
   EXPECT_EQ(keep(http(s.port, "POST", "/v1/chat/completions", chat, bearer(kAcmeKey))), 200);
   EXPECT_EQ(keep(http(s.port, "POST", "/v1/chat/completions", chat, bearer(wrong))), 401);
   EXPECT_EQ(keep(http(s.port, "POST", "/v1/chat/completions", chat, {{"Authorization", wrong}})),
@@ -184,6 +187,59 @@ TEST(Secrets, UpstreamKeysAppearInNoResponseLogLedgerOrReport) {
             std::string::npos)
       << check;
   EXPECT_EQ(check.find("sk-check-secret"), std::string::npos) << check;
+}
+
+// A key made through the keys API is shown once, in the answer that makes it (or rotates it):
+// no list, audit row, metric, log line, report or database file carries it.
+TEST(Secrets, KeysMadeThroughTheApiAreShownOnlyInTheAnswerThatMakesThem) {
+  TempDir dir;
+  const std::string config = dir.write("a.yaml", agreement_yaml(TestAgreement{}, dir));
+  Served s = start_serve(config, {"--workers", "1", "--access-log", "stderr"});
+  const HttpResponse made =
+      http(s.port, "POST", "/admin/keys", R"({"party":"acme","name":"s"})", bearer(kCloudKey));
+  ASSERT_EQ(made.status, 201) << made.body;
+  const auto secret_of = [](const std::string& body) {
+    const size_t at = body.find(R"("key":")");
+    return at == std::string::npos ? std::string() : body.substr(at + 7, 42);
+  };
+  const auto id_of = [](const std::string& body) {
+    const size_t at = body.find(R"("id":")");
+    return body.substr(at + 6, body.find('"', at + 6) - at - 6);
+  };
+  const std::string first = secret_of(made.body);
+  const std::string id = id_of(made.body);
+  ASSERT_EQ(first.rfind("sk-accord-", 0), 0u) << made.body;
+  const std::string chat =
+      R"({"model":"m-local","messages":[{"role":"user","content":"hi"}],"max_tokens":2})";
+  std::string seen;
+  auto keep = [&seen](const HttpResponse& r) { return kept(r, seen); };
+  EXPECT_EQ(keep(http(s.port, "POST", "/v1/chat/completions", chat, bearer(first))), 200);
+  const HttpResponse rotated = http(s.port, "POST", "/admin/keys/" + id + "/rotate",
+                                    R"({"grace_seconds":60})", bearer(kCloudKey));
+  ASSERT_EQ(rotated.status, 200);
+  const std::string second = secret_of(rotated.body);
+  EXPECT_EQ(keep(http(s.port, "POST", "/v1/chat/completions", chat, bearer(second))), 200);
+  EXPECT_EQ(keep(http(s.port, "GET", "/admin/keys", "", bearer(kCloudKey))), 200);
+  EXPECT_EQ(keep(http(s.port, "GET", "/admin/audit", "", bearer(kCloudKey))), 200);
+  EXPECT_EQ(keep(http(s.port, "GET", "/metrics", "", bearer(kCloudKey))), 200);
+  EXPECT_EQ(keep(http(s.port, "GET", "/dashboard/data", "", bearer(kCloudKey))), 200);
+  EXPECT_EQ(keep(http(s.port, "GET", "/v1/usage", "", bearer(second))), 200);
+  EXPECT_EQ(keep(http(s.port, "DELETE", "/admin/keys/" + id, "", bearer(kCloudKey))), 200);
+  EXPECT_EQ(keep(http(s.port, "POST", "/v1/chat/completions", chat, bearer(second))), 401);
+  s.process->signal(SIGTERM);
+  EXPECT_EQ(s.process->wait_exit(), 0);
+  const std::string month = format_rfc3339(SystemClock::instance().wall_now()).substr(0, 7);
+  const std::string report = run_and_capture(std::string(ACCORD_BIN) + " report --config " +
+                                             config + " --period " + month + " --format csv");
+  EXPECT_NE(report.find("acme"), std::string::npos) << report;
+  const std::string ledger =
+      read_all(dir.path() + "/ledger.db") + read_all(dir.path() + "/ledger.db-wal");
+  for (const std::string& secret : {first, second}) {
+    EXPECT_EQ(seen.find(secret.substr(0, 20)), std::string::npos) << "in a response";
+    EXPECT_EQ(s.process->captured().find(secret), std::string::npos) << "in the logs";
+    EXPECT_EQ(report.find(secret), std::string::npos) << "in the report";
+    EXPECT_EQ(ledger.find(secret), std::string::npos) << "in the ledger's file";
+  }
 }
 
 }  // namespace

@@ -18,6 +18,9 @@ int main(int argc, char** argv) {
   using namespace accord;
   CLI::App app{"accord — an AI gateway and GPU-capacity broker that enforces one agreement"};
   app.require_subcommand(1);
+  app.footer(
+      "SIGHUP reloads the agreement; SIGTERM drains and exits. Manual: man accord, and "
+      "docs/ (/usr/share/doc/accord/docs where the package is installed).");
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->capture_default_str();
@@ -28,7 +31,7 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--listen", serve.listen,
                         "ADDR:PORT (default: server.listen, "
                         "127.0.0.1:8080)");
-  serve_cmd->add_option("--workers", serve.workers, "Event loops (default: one per core)");
+  serve_cmd->add_option("--workers", serve.workers, "Event loops (default: one per usable CPU)");
   serve_cmd
       ->add_option("--scheduler", serve.scheduler,
                    "accord (reservations, fair sharing, preemption) or fcfs")
@@ -51,7 +54,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   engine_cmd->add_option("--model", engine.model, "Model name in /v1/models")
       ->capture_default_str();
-  engine_cmd->add_option("--workers", engine.workers, "Event loops (default: one per core)");
+  engine_cmd->add_option("--workers", engine.workers, "Event loops (default: one per usable CPU)");
 
   std::string check_path;
   auto* check_cmd = app.add_subcommand("check", "Validate an agreement file");

@@ -49,6 +49,12 @@ asio::awaitable<RunOutcome> AnthropicBackend::run(HttpExchange& exchange,
   forward.translator = &answers;
   forward.translated_body = body.value();
   forward.relay_answers = relay != nullptr;
+  // A relayed request keeps the beta features its client asked for (the version is the pool's).
+  std::string beta;
+  if (relay != nullptr && !relay->client->header("anthropic-beta").empty()) {
+    beta = "\r\nanthropic-beta: " + std::string(relay->client->header("anthropic-beta"));
+  }
+  forward.extra_headers = beta;
   HttpExchange& client = relay != nullptr ? *relay->client : exchange;
   co_return co_await forward_to_upstream(*endpoints_, clients_.current(), client, forward, headers,
                                          clock_, control);

@@ -45,6 +45,7 @@ std::string build_head(const EndpointSet& endpoints, int e, const ForwardRequest
   head.append("\r\nX-Request-Id: ");
   head.append(request.request_id);
   head.append(endpoints.request_headers(e));
+  head.append(request.extra_headers);
   head.append("\r\n\r\n");
   return head;
 }

@@ -36,6 +36,9 @@ struct ForwardRequest {
   // an upstream's JSON error), the translator only reading it for the usage and the stream's
   // end; errors accord makes are written in the upstream's API (native_error_*).
   bool relay_answers = false;
+  // More header lines for the upstream, each "\r\nName: value" (a relayed request's own
+  // anthropic-beta, say).
+  std::string_view extra_headers;
 };
 
 // `control.lane` is not used: the endpoint is chosen here, least loaded first.

@@ -178,7 +178,9 @@ TEST_F(AnthropicPool, MessagesAreRelayedAsReceivedWithTheirUsageInTheLedger) {
       R"({"max_tokens":64, "model" : "m-ren","messages":[{"role":"user","content":"hi"}]})";
   const std::string streamed =
       R"({"model":"m-ren","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"hi"}]})";
-  const HttpResponse whole = http(s.port, "POST", "/v1/messages", request, bearer(kAcmeKey));
+  auto with_beta = bearer(kAcmeKey);
+  with_beta["anthropic-beta"] = "token-efficient-tools-2025-02-19";
+  const HttpResponse whole = http(s.port, "POST", "/v1/messages", request, with_beta);
   ASSERT_EQ(whole.status, 200) << whole.body;
   EXPECT_EQ(whole.body, anthropic_answer_body(false));
   const HttpResponse stream = http(s.port, "POST", "/v1/messages", streamed, bearer(kAcmeKey));
@@ -189,6 +191,10 @@ TEST_F(AnthropicPool, MessagesAreRelayedAsReceivedWithTheirUsageInTheLedger) {
   ASSERT_EQ(posts.size(), 2u);
   EXPECT_EQ(posts[0].target, "/v1/messages");
   EXPECT_EQ(posts[0].header("x-api-key"), kAnthropicKey);
+  EXPECT_EQ(posts[0].header("anthropic-version"), "2023-06-01") << "the pool's";
+  EXPECT_EQ(posts[0].header("anthropic-beta"), "token-efficient-tools-2025-02-19")
+      << "the client's beta features go with a relayed request";
+  EXPECT_EQ(posts[1].header("anthropic-beta"), "");
   EXPECT_EQ(
       posts[0].body,
       R"({"max_tokens":64, "model" : "up-name-2","messages":[{"role":"user","content":"hi"}]})");

@@ -367,6 +367,17 @@ asio::awaitable<void> ResponsesApi::remove(HttpExchange& exchange, std::string_v
     co_await respond_error(exchange, party.error(), headers);
     co_return;
   }
+  // A relayed response is deleted where its pool's upstreams keep it first: if that fails, accord
+  // keeps its copy, so that the client can retry.
+  auto found = co_await run_off_loop<Result<std::optional<StoredResponse>>>(
+      worker_->pool, get_job(responses_, std::string(id), party.value(), clock_.wall_now()));
+  if (found.ok() && found.value() && !found.value()->upstream_pool.empty()) {
+    const Status upstream = co_await delete_where_kept(found.value()->upstream_pool, id);
+    if (!upstream.ok()) {
+      co_await respond_error(exchange, upstream.error(), headers);
+      co_return;
+    }
+  }
   auto removed = co_await run_off_loop<Result<bool>>(
       worker_->pool, remove_job(responses_, std::string(id), party.value()));
   if (!removed.ok() || !removed.value()) {
@@ -379,6 +390,22 @@ asio::awaitable<void> ResponsesApi::remove(HttpExchange& exchange, std::string_v
   append_json_string(out, id);
   out.append(R"(,"object":"response","deleted":true})");
   co_await exchange.respond(200, "application/json", out, headers);
+}
+
+asio::awaitable<Status> ResponsesApi::delete_where_kept(std::string_view pool_name,
+                                                        std::string_view id) {
+  const auto snapshot = store_.current();
+  const auto pool = snapshot->agreement->pool_by_name.find(pool_name);
+  if (pool == snapshot->agreement->pool_by_name.end()) {
+    spdlog::warn(
+        "response {} was kept by pool {}, which the agreement no longer has: only "
+        "accord's copy is deleted",
+        id, pool_name);
+    co_return Status();
+  }
+  Backend& backend = *snapshot->pools[static_cast<size_t>(pool->second)]->backend;
+  co_return co_await backend.delete_response(
+      snapshot->agreement->pools[static_cast<size_t>(pool->second)], id);
 }
 
 }  // namespace accord

@@ -35,6 +35,9 @@ class ResponsesApi {
   asio::awaitable<void> remove(HttpExchange& exchange, std::string_view id);
 
  private:
+  // Deletes response `id` where pool `pool_name`'s upstreams keep it (a relayed one).
+  asio::awaitable<Status> delete_where_kept(std::string_view pool_name, std::string_view id);
+
   Gateway& gateway_;
   AgreementStore& store_;
   ResponseStore* responses_;

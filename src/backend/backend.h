@@ -70,6 +70,12 @@ class Backend {
                                           const RunControl& control) = 0;
   // Whether it can serve now (an upstream pool: some endpoint is healthy).
   virtual bool ready() const = 0;
+  // Deletes response `id` where this pool's upstreams keep it (a relayed Responses request:
+  // upstream_backend.h); `pool` is this backend's, in the current agreement. Default: the pool
+  // keeps none.
+  virtual asio::awaitable<Status> delete_response(const Pool& /*pool*/, std::string_view /*id*/) {
+    co_return Status();
+  }
 };
 
 }  // namespace accord

@@ -2,6 +2,7 @@
 
 #include "backend/responses_relay.h"
 #include "upstream/forwarder.h"
+#include "upstream/response_delete.h"
 
 namespace accord {
 namespace {
@@ -50,6 +51,10 @@ asio::awaitable<RunOutcome> UpstreamBackend::run(HttpExchange& exchange,
   forward.request_id = request.request_id;
   co_return co_await forward_to_upstream(*endpoints_, clients_.current(), exchange, forward,
                                          headers, clock_, control);
+}
+
+asio::awaitable<Status> UpstreamBackend::delete_response(const Pool& pool, std::string_view id) {
+  co_return co_await delete_upstream_response(*endpoints_, clients_.current(), pool, id);
 }
 
 }  // namespace accord

@@ -23,6 +23,7 @@ class UpstreamBackend final : public Backend {
   asio::awaitable<RunOutcome> run(HttpExchange& exchange, const BackendRequest& request,
                                   const HeaderLines& headers, const RunControl& control) override;
   bool ready() const override { return endpoints_->any_healthy(); }
+  asio::awaitable<Status> delete_response(const Pool& pool, std::string_view id) override;
 
  private:
   std::shared_ptr<EndpointSet> endpoints_;

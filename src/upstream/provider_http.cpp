@@ -1,8 +1,6 @@
 #include "upstream/provider_http.h"
 
 namespace accord {
-namespace {
-
 // RFC 3986's unreserved characters pass; every other byte is %XX.
 void append_path_segment(std::string& out, std::string_view segment) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -18,8 +16,6 @@ void append_path_segment(std::string& out, std::string_view segment) {
     }
   }
 }
-
-}  // namespace
 
 void append_call_target(std::string& out, const Pool& pool, const UpstreamEndpoint& e,
                         std::string_view api_path, std::string_view deployment) {

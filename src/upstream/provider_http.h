@@ -20,6 +20,10 @@ namespace accord {
 void append_call_target(std::string& out, const Pool& pool, const UpstreamEndpoint& e,
                         std::string_view api_path, std::string_view deployment);
 
+// `segment` percent-encoded for a URL path: RFC 3986's unreserved characters pass, every other
+// byte is %XX.
+void append_path_segment(std::string& out, std::string_view segment);
+
 // What a health check GETs: {base}/models, {base}/openai/models?api-version=..., or
 // {base}/v1/models.
 std::string health_check_target(const Pool& pool, const UpstreamEndpoint& e);

@@ -86,6 +86,11 @@ for (const backend of ['builtin', 'upstream', 'relay']) {
       assert.ok(next.usage.input_tokens > r.usage.input_tokens);
       await client().responses.delete(r.id);
       await assert.rejects(client().responses.retrieve(r.id), (e) => e.status === 404);
+      if (backend === 'relay') {
+        // Deleted where the upstream keeps it too.
+        const direct = new OpenAI({ apiKey: KEYS.copilot, baseURL: engine.baseURL, maxRetries: 0 });
+        await assert.rejects(direct.responses.retrieve(r.id), (e) => e.status === 404);
+      }
       await assert.rejects(
         client().responses.create({ model: 'swift-1', input: 'x', previous_response_id: r.id }),
         (e) => e.status === 400 && e.code === 'previous_response_not_found');

@@ -194,7 +194,7 @@ std::vector<RecordedRequest> RecordingUpstream::gets() const {
 
 std::string RecordingUpstream::answer(const RecordedRequest& request) const {
   const bool anthropic = dialect_ == Dialect::kAnthropic;
-  if (request.method != "POST") {
+  if (request.method == "GET") {
     return whole(200, "application/json", R"({"object":"list","data":[]})");
   }
   if (const int status = refuse_status_.load(); status != 0) {
@@ -208,6 +208,10 @@ std::string RecordingUpstream::answer(const RecordedRequest& request) const {
                            message + R"("}})"
                      : R"({"error":{"message":")" + message +
                            R"(","type":"invalid_request_error","param":null,"code":null}})");
+  }
+  if (request.method == "DELETE") {
+    return whole(200, "application/json",
+                 R"({"id":"resp_up_1","object":"response","deleted":true})");
   }
   const bool stream = request.body.find("\"stream\":true") != std::string::npos;
   if (stream && break_streams_.load()) return broken_stream(anthropic);
@@ -251,7 +255,7 @@ void RecordingUpstream::serve(int fd) {
     const std::string response = answer(request);
     {
       std::lock_guard lock(mu_);
-      (request.method == "POST" ? posts_ : gets_).push_back(std::move(request));
+      (request.method == "GET" ? gets_ : posts_).push_back(std::move(request));
     }
     send_all(fd, response);
   }

@@ -45,11 +45,11 @@ class RecordingUpstream final : public LoopbackServer {
   // tokens plus 4 read from the cache, 3 output tokens ("hi there").
   explicit RecordingUpstream(Dialect dialect);
   ~RecordingUpstream() override;
-  // Refuse every POST with `status` (0: answer again), in the dialect's error shape.
+  // Refuse every POST and DELETE with `status` (0: answer again), in the dialect's error shape.
   void refuse_with(int status) { refuse_status_.store(status); }
   // Streams send their first two events, then the dialect's error event, and end.
   void break_streams(bool on) { break_streams_.store(on); }
-  std::vector<RecordedRequest> posts() const;  // in the order received
+  std::vector<RecordedRequest> posts() const;  // POSTs and DELETEs, in the order received
   std::vector<RecordedRequest> gets() const;   // health checks
 
  private:

@@ -75,7 +75,21 @@ TEST_F(ResponsesPool, ARelayedResponseIsKeptForItsPartyAndCanBeDeleted) {
   EXPECT_EQ(got.body, responses_answer_body(false));
   EXPECT_EQ(http(s.port, "GET", "/v1/responses/resp_up_1", "", bearer(kCloudKey)).status, 404);
   EXPECT_EQ(http(s.port, "DELETE", "/v1/responses/resp_up_1", "", bearer(kCloudKey)).status, 404);
+  ASSERT_EQ(upstream_.posts().size(), 1u) << "another party's DELETE goes nowhere";
+
+  // Deleted where the upstream keeps it first; if that fails, accord keeps its copy.
+  upstream_.refuse_with(503);
+  const HttpResponse failed =
+      http(s.port, "DELETE", "/v1/responses/resp_up_1", "", bearer(kAcmeKey));
+  EXPECT_EQ(failed.status, 502) << failed.body;
+  EXPECT_EQ(http(s.port, "GET", "/v1/responses/resp_up_1", "", bearer(kAcmeKey)).status, 200);
+  upstream_.refuse_with(0);
   EXPECT_EQ(http(s.port, "DELETE", "/v1/responses/resp_up_1", "", bearer(kAcmeKey)).status, 200);
+  const auto sent = upstream_.posts();
+  ASSERT_EQ(sent.size(), 3u) << "the POST, the refused DELETE and the DELETE";
+  EXPECT_EQ(sent.back().method, "DELETE");
+  EXPECT_EQ(sent.back().target, "/v1/responses/resp_up_1");
+  EXPECT_EQ(sent.back().header("authorization"), "Bearer " + kOpenAiKey);
   EXPECT_EQ(http(s.port, "GET", "/v1/responses/resp_up_1", "", bearer(kAcmeKey)).status, 404);
 }
 

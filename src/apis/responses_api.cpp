@@ -245,6 +245,70 @@ Result<std::string> stored_response_owner(const AgreementStore& store,
   return party;
 }
 
+// What one request keeps while the gateway serves it: its translation, and what a pool that
+// serves the Responses API itself gets instead. Built by make_call(), outside the coroutine (GCC
+// 12 laid out ResponsesApi::create() with these as its locals wrongly: AddressSanitizer caught a
+// write through a wild pointer there).
+struct Call {
+  Call(HttpExchange& exchange, std::string chat_body, asio::thread_pool& worker,
+       ResponseStore* responses, ResponseMeta meta, std::optional<StoredResponse> draft)
+      : translator(worker, responses, std::move(meta), std::move(draft)),
+        translated(exchange, std::move(chat_body), translator) {}
+  const NativeRelay* native() const { return keeper ? &relay : nullptr; }
+
+  ResponsesTranslator translator;
+  TranslatingExchange translated;
+  std::optional<RelayedResponseKeeper> keeper;  // set: relayable
+  NativeRelay relay;
+  std::string only_pool;  // relay.only_pool's
+};
+
+Result<std::unique_ptr<Call>> make_call(Prepared& p, HttpExchange& exchange,
+                                        asio::thread_pool& worker, ResponseStore* responses,
+                                        const std::string& party, UnixMillis now, int64_t ttl_ms) {
+  const std::string& body = exchange.body();
+  const std::string id = new_response_id();
+  std::optional<StoredResponse> draft;
+  if (responses != nullptr && p.request.store) {
+    StoredResponse& d = draft.emplace();
+    d.id = id;
+    d.party = party;
+    d.created_at = now;
+    d.expires_at = now + ttl_ms;
+  }
+  // A pool whose upstreams serve the Responses API gets the body as received, unless it refers
+  // to what only this gateway keeps (a translated response's conversation, its items).
+  const auto model = find_model_string(body);
+  const bool relayable =
+      model && p.history.empty() && find_bytes(body, "item_reference") == std::string_view::npos;
+  if (!relayable && !p.only_pool.empty()) {
+    return Error::client(ErrorKind::kInvalidRequest,
+                         "item_reference items cannot be used with a previous_response_id whose "
+                         "conversation an upstream keeps: this gateway does not know its items.",
+                         "input");
+  }
+  std::optional<StoredResponse> relayed_draft = draft;
+  if (draft) {
+    draft->messages_json = concat_message_arrays({p.history, p.request.input_messages_json});
+  }
+  auto call = std::make_unique<Call>(exchange, responses_to_chat_body(p.request, p.history), worker,
+                                     responses, make_response_meta(p.request, id, now / 1000),
+                                     std::move(draft));
+  if (relayable) {
+    call->keeper.emplace(worker, responses, std::move(relayed_draft));
+    call->only_pool = std::move(p.only_pool);
+    NativeRelay& relay = call->relay;
+    relay.api = NativeApi::kResponses;
+    relay.body = body;
+    relay.model_offset = model->offset;
+    relay.model_length = model->erase;
+    relay.client = &exchange;
+    relay.keeper = &*call->keeper;
+    relay.only_pool = call->only_pool;
+  }
+  return call;
+}
+
 }  // namespace
 
 ResponsesApi::ResponsesApi(Gateway& gateway, AgreementStore& store, ResponseStore* responses,
@@ -297,50 +361,13 @@ asio::awaitable<void> ResponsesApi::create(HttpExchange& exchange) {
     co_await respond_error(exchange, *p.error, headers);
     co_return;
   }
-  const std::string id = new_response_id();
-  std::optional<StoredResponse> draft;
-  if (responses_ != nullptr && p.request.store) {
-    StoredResponse& d = draft.emplace();
-    d.id = id;
-    d.party = party.value();
-    d.created_at = now;
-    d.expires_at = now + store_.current()->agreement->ledger.responses_ttl_ms;
-  }
-  // A pool whose upstreams serve the Responses API gets the body as received, unless it refers
-  // to what only this gateway keeps (a translated response's conversation, its items).
-  std::optional<RelayedResponseKeeper> keeper;
-  NativeRelay relay;
-  const auto model = find_model_string(body);
-  const bool relayable =
-      model && p.history.empty() && find_bytes(body, "item_reference") == std::string_view::npos;
-  if (!relayable && !p.only_pool.empty()) {
-    co_await respond_error(exchange,
-                           Error::client(ErrorKind::kInvalidRequest,
-                                         "item_reference items cannot be used with a "
-                                         "previous_response_id whose conversation an upstream "
-                                         "keeps: this gateway does not know its items.",
-                                         "input"),
-                           headers);
+  auto call = make_call(p, exchange, worker_->pool, responses_, party.value(), now,
+                        store_.current()->agreement->ledger.responses_ttl_ms);
+  if (!call.ok()) {
+    co_await respond_error(exchange, call.error(), headers);
     co_return;
   }
-  if (relayable) {
-    keeper.emplace(worker_->pool, responses_, draft);
-    relay.api = NativeApi::kResponses;
-    relay.body = body;
-    relay.model_offset = model->offset;
-    relay.model_length = model->erase;
-    relay.client = &exchange;
-    relay.keeper = &*keeper;
-    relay.only_pool = p.only_pool;
-  }
-  if (draft) {
-    draft->messages_json = concat_message_arrays({p.history, p.request.input_messages_json});
-  }
-  ResponsesTranslator translator(worker_->pool, responses_,
-                                 make_response_meta(p.request, id, now / 1000), std::move(draft));
-  TranslatingExchange translated(exchange, responses_to_chat_body(p.request, p.history),
-                                 translator);
-  co_await gateway_.serve(translated, ApiKind::kChat, relayable ? &relay : nullptr);
+  co_await gateway_.serve(call.value()->translated, ApiKind::kChat, call.value()->native());
 }
 
 asio::awaitable<void> ResponsesApi::retrieve(HttpExchange& exchange, std::string_view id) {

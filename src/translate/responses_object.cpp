@@ -9,14 +9,9 @@ namespace accord {
 
 ResponseMeta make_response_meta(const ResponsesRequest& request, std::string id,
                                 int64_t created_at) {
-  ResponseMeta meta;
-  meta.id = std::move(id);
-  meta.created_at = created_at;
-  meta.model = request.model;
-  meta.service_tier = request.service_tier;
-  meta.include_logprobs = request.include_logprobs;
-  meta.echo_json = request.echo_json;
-  return meta;
+  return ResponseMeta{
+      std::move(id),    created_at, request.model, request.service_tier, request.include_logprobs,
+      request.echo_json};
 }
 
 namespace {

@@ -16,8 +16,11 @@ namespace {
 
 namespace ssl = boost::asio::ssl;
 
-// ALPN as the wire writes it: a length byte, then the name.
-constexpr unsigned char kHttp11[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+// The protocols ALPN may agree on, in the order preferred, as the wire writes them (a length
+// byte, then the name): HTTP/1.1, and HTTP/1.0 for a client that offers only that (curl
+// --http1.0), as nginx does.
+constexpr unsigned char kHttp1[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1',
+                                    8, 'h', 't', 't', 'p', '/', '1', '.', '0'};
 
 // TLS 1.2's suites: forward secrecy and AEAD only (TLS 1.3's are all of that already).
 constexpr const char* kTls12Ciphers =
@@ -34,11 +37,11 @@ int no_passphrase(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*u*/) {
   return -1;
 }
 
-int select_http11(SSL* /*ssl*/, const unsigned char** out, unsigned char* out_length,
-                  const unsigned char* offered, unsigned int offered_length, void* /*arg*/) {
+int select_http1(SSL* /*ssl*/, const unsigned char** out, unsigned char* out_length,
+                 const unsigned char* offered, unsigned int offered_length, void* /*arg*/) {
   unsigned char* chosen = nullptr;
-  if (SSL_select_next_proto(&chosen, out_length, kHttp11, sizeof kHttp11, offered,
-                            offered_length) != OPENSSL_NPN_NEGOTIATED) {
+  if (SSL_select_next_proto(&chosen, out_length, kHttp1, sizeof kHttp1, offered, offered_length) !=
+      OPENSSL_NPN_NEGOTIATED) {
     return SSL_TLSEXT_ERR_ALERT_FATAL;  // RFC 7301: no protocol in common
   }
   *out = chosen;
@@ -129,7 +132,7 @@ Result<std::shared_ptr<const TlsServerContext>> TlsServerContext::load(const std
   // An idle keep-alive connection gives its record buffers back (as nginx does).
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
   SSL_CTX_set_cipher_list(ctx, kTls12Ciphers);
-  SSL_CTX_set_alpn_select_cb(ctx, select_http11, nullptr);
+  SSL_CTX_set_alpn_select_cb(ctx, select_http1, nullptr);
 
   if (!use_certificate_chain(ctx, *cert_pem)) {
     return fail(File::kCert, config_error(fmt::format("{} holds no PEM certificate", cert_file)));

@@ -1,8 +1,9 @@
 // TLS on the listener. TlsServerContext is what the listener presents: a certificate chain and
 // its private key, held as one OpenSSL server context that speaks TLS 1.2 and 1.3 only and
-// agrees on ALPN "http/1.1" (a client that offers only other protocols is refused). It is loaded
-// with the agreement (agreement/loader.cpp), never changed after, and shared by every event loop:
-// OpenSSL lets many threads make connections from one SSL_CTX at once.
+// agrees on ALPN "http/1.1" ("http/1.0" for a client that offers only that, as curl --http1.0
+// does; a client that offers only other protocols, h2 say, is refused). It is loaded with the
+// agreement (agreement/loader.cpp), never changed after, and shared by every event loop: OpenSSL
+// lets many threads make connections from one SSL_CTX at once.
 // ListenerTls holds the context new connections take; a reload replaces it, and connections
 // already open keep the one they were accepted with (each TlsStream holds a reference).
 // Asio's ssl types stay inside the .cpp files; this header names them only by declaration.

@@ -179,7 +179,7 @@ TEST_F(TlsServerContextTest, AKeyOfAnotherCertificateIsRefused) {
   EXPECT_EQ(failed, File::kKey);
 }
 
-TEST_F(TlsServerContextTest, SpeaksTls12And13AndAgreesOnHttp11Only) {
+TEST_F(TlsServerContextTest, SpeaksTls12And13AndAgreesOnHttp1Only) {
   auto loaded = TlsServerContext::load(files_.write("c.pem", cert_.cert_pem),
                                        files_.write("k.pem", cert_.key_pem));
   ASSERT_TRUE(loaded.ok()) << loaded.error().message;
@@ -188,6 +188,7 @@ TEST_F(TlsServerContextTest, SpeaksTls12And13AndAgreesOnHttp11Only) {
   SSL_CTX_set_security_level(client, 0);  // so the client can offer the old versions at all
   const std::string h2_and_http11("\x02h2\x08http/1.1", 12);
   const std::string h2_only("\x02h2", 3);
+  const std::string http10_only("\x08http/1.0", 9);
 
   Handshake h = shake(server, client, h2_and_http11);
   EXPECT_TRUE(h.ok);
@@ -195,6 +196,9 @@ TEST_F(TlsServerContextTest, SpeaksTls12And13AndAgreesOnHttp11Only) {
   EXPECT_EQ(h.alpn, "http/1.1");
   EXPECT_TRUE(shake(server, client, "").ok);  // no ALPN at all: HTTP/1.1 is assumed
   EXPECT_FALSE(shake(server, client, h2_only).ok);
+  h = shake(server, client, http10_only);
+  EXPECT_TRUE(h.ok);
+  EXPECT_EQ(h.alpn, "http/1.0");
 
   SSL_CTX_set_max_proto_version(client, TLS1_2_VERSION);
   h = shake(server, client, h2_and_http11);

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +17,8 @@
 #include "core/string_map.h"
 
 namespace accord {
+
+class TlsServerContext;  // http/tls_server.h
 
 using PartyId = int32_t;
 using TierId = int32_t;
@@ -257,8 +260,21 @@ struct LedgerConfig {
 // The longest server.busy_poll_us: past a few wake-ups' worth, polling only burns the core.
 inline constexpr int64_t kMaxBusyPollUs = 10'000;
 
+// server.tls: the listener speaks TLS with this certificate and key (PEM files).
+struct ServerTls {
+  std::string cert_file;  // the certificate, then any intermediates
+  std::string key_file;   // its private key, unencrypted
+  SourcePos cert_pos;     // where each was written, for messages
+  SourcePos key_pos;
+  // The two loaded, when the agreement is loaded to serve or to check
+  // (LoadOptions::read_credentials): what the listener's new connections take after a reload.
+  std::shared_ptr<const TlsServerContext> context;
+  bool enabled() const { return !cert_file.empty(); }
+};
+
 struct ServerConfig {
   std::string listen = "127.0.0.1:8080";
+  ServerTls tls;                      // off unless server.tls is given
   std::string access_log = "stderr";  // stderr, off, or a file (appended to)
   int64_t max_body_bytes = int64_t{16} * 1024 * 1024;
   int64_t max_header_bytes = int64_t{16} * 1024;

@@ -10,6 +10,7 @@
 
 #include "agreement/credentials.h"
 #include "agreement/loader_impl.h"
+#include "agreement/server_tls.h"
 #include "core/decimal.h"
 
 namespace accord {
@@ -309,9 +310,10 @@ void Loader::load_server(const YAML::Node& node) {
   const Fields f(node, "server", diag_,
                  {"listen", "max_body_bytes", "max_header_bytes", "header_timeout_ms",
                   "body_timeout_ms", "idle_timeout_ms", "max_connections", "max_connections_per_ip",
-                  "drain_grace_ms", "access_log", "busy_poll_us"});
+                  "drain_grace_ms", "access_log", "busy_poll_us", "tls"});
   ServerConfig& s = a_.server;
   if (auto v = f.string("listen")) s.listen = *v;
+  if (const YAML::Node t = f.get("tls"); t.IsDefined()) load_server_tls(t);
   if (auto v = f.string("access_log")) {
     if (v->empty()) {
       diag_.add(yaml::pos_of(f.get("access_log")),
@@ -349,6 +351,26 @@ void Loader::load_server(const YAML::Node& node) {
   }
 }
 
+void Loader::load_server_tls(const YAML::Node& node) {
+  const Fields f(node, "server.tls", diag_, {"cert", "key"});
+  if (!f.ok()) return;
+  ServerTls& tls = a_.server.tls;
+  auto path = [&](std::string_view key, std::string& out, SourcePos& pos) {
+    if (!f.require(key).IsDefined()) return;
+    pos = yaml::pos_of(f.get(key));
+    if (auto v = f.string(key)) {
+      if (v->empty()) {
+        diag_.add(pos, fmt::format("{}: must not be empty", f.path_of(key)));
+      } else {
+        out = *v;
+      }
+    }
+  };
+  path("cert", tls.cert_file, tls.cert_pos);
+  path("key", tls.key_file, tls.key_pos);
+  if (tls.cert_file.empty() || tls.key_file.empty()) tls = ServerTls{};  // reported above
+}
+
 }  // namespace loader
 
 LoadResult load_agreement(std::string_view yaml_text, const std::string& source_name,
@@ -360,7 +382,10 @@ LoadResult load_agreement(std::string_view yaml_text, const std::string& source_
   try {
     const YAML::Node root = YAML::Load(std::string(yaml_text));
     loader::Loader(*agreement, result.diagnostics).load(root);
-    if (options.read_credentials) check_credentials(*agreement, result.diagnostics);
+    if (options.read_credentials) {
+      check_credentials(*agreement, result.diagnostics);
+      load_server_tls_files(agreement->server.tls, result.diagnostics);
+    }
   } catch (const YAML::Exception& e) {
     const SourcePos pos =
         e.mark.is_null() ? SourcePos{1, 1} : SourcePos{e.mark.line + 1, e.mark.column + 1};

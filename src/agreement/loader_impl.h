@@ -29,6 +29,7 @@ class Loader {
   void load_sla(const YAML::Node& node);
   void load_ledger(const YAML::Node& node);
   void load_server(const YAML::Node& node);
+  void load_server_tls(const YAML::Node& node);
   // load_models.cpp
   void load_models(const YAML::Node& node);
   void load_model(Model& m, const YAML::Node& node, const std::string& path);

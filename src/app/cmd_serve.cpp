@@ -1,12 +1,15 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <mutex>
+
 #include "agreement/loader.h"
 #include "apis/messages_api.h"
 #include "apis/responses_api.h"
 #include "app/commands.h"
 #include "app/http_runner.h"
 #include "gateway/gateway.h"
+#include "http/tls_server.h"
 #include "keys/key_admin.h"
 #include "ledger/key_store.h"
 #include "ledger/ledger.h"
@@ -19,6 +22,40 @@
 #include "upstream/health_checker.h"
 
 namespace accord {
+namespace {
+
+// After a reload that took, the listener's new TLS connections present the certificate the new
+// agreement names (loaded with it, so a reload whose files could not be used never gets here).
+// Reloads may run at once (SIGHUP, POST /admin/reload): each takes the store's newest agreement
+// under one lock, so the last to finish leaves the newest certificate.
+class TlsRenewal {
+ public:
+  TlsRenewal(AgreementStore& store, ListenerTls* tls) : store_(store), tls_(tls) {}
+
+  void operator()() {
+    std::lock_guard lock(mu_);
+    const auto next = store_.current()->agreement->server.tls.context;
+    if (tls_ == nullptr) {
+      if (next) spdlog::warn("server.tls takes effect at start: restart to serve TLS");
+      return;
+    }
+    if (!next) {
+      spdlog::warn(
+          "server.tls was removed: restart to serve plain HTTP; until then new connections keep "
+          "the current certificate");
+      return;
+    }
+    tls_->replace(next);
+    spdlog::info("TLS: new connections get {}", next->summary());
+  }
+
+ private:
+  AgreementStore& store_;
+  ListenerTls* tls_;
+  std::mutex mu_;
+};
+
+}  // namespace
 
 int run_serve(const ServeOptions& options) {
   const LoadResult loaded = load_agreement_file(options.config);
@@ -82,6 +119,12 @@ int run_serve(const ServeOptions& options) {
       BusyPoll{std::chrono::microseconds(agreement.server.busy_poll_us),
                ledger ? &ledger->needs_cpu_at() : nullptr,
                ledger && ledger->durability() == Durability::kBatch ? ledger.get() : nullptr});
+  std::unique_ptr<ListenerTls> listener_tls;
+  if (agreement.server.tls.context) {
+    listener_tls = std::make_unique<ListenerTls>(agreement.server.tls.context);
+    spdlog::info("TLS: connections get {}", agreement.server.tls.context->summary());
+  }
+  TlsRenewal renew_tls(store, listener_tls.get());
   Gateway gateway(store, clock, ledger.get());
   GatewayMetrics metrics(store, ledger.get());
   metrics.set_event_loops(&loops);
@@ -92,7 +135,8 @@ int run_serve(const ServeOptions& options) {
   responses_api.add_routes(router);
   MessagesApi messages_api(gateway);
   messages_api.add_routes(router);
-  const RouteContext routes{&store, ledger.get(), &clock, &metrics, key_admin.get()};
+  const RouteContext routes{&store, ledger.get(), &clock, &metrics, key_admin.get(),
+                            [&renew_tls] { renew_tls(); }};
   add_model_routes(router, routes);
   add_usage_routes(router, routes);
   add_admin_routes(router, routes);
@@ -127,10 +171,12 @@ int run_serve(const ServeOptions& options) {
                             s.body_timeout_ms,       s.idle_timeout_ms,  s.max_connections,
                             s.max_connections_per_ip};
   run.drain_grace_ms = s.drain_grace_ms;
-  run.on_hup = [&store] {
+  run.tls = listener_tls.get();
+  run.on_hup = [&store, &renew_tls] {
     const ReloadResult r = store.reload();
     if (r.ok) {
       spdlog::info("SIGHUP: agreement reloaded: {}", r.summary);
+      renew_tls();
     } else {
       spdlog::error("SIGHUP: the new agreement is invalid; the old one keeps serving:");
       for (const std::string& e : r.errors) spdlog::error("  {}", e);
@@ -138,9 +184,9 @@ int run_serve(const ServeOptions& options) {
   };
   run.on_listening = [&](const std::string& host, uint16_t port) {
     const std::string shown = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-    fmt::print(stderr,
-               "accord serving {} ({}) on http://{}:{} with {} event loop(s), {} scheduler\n",
-               options.config, summarize(agreement), shown, port, loops.size(), options.scheduler);
+    fmt::print(stderr, "accord serving {} ({}) on {}://{}:{} with {} event loop(s), {} scheduler\n",
+               options.config, summarize(agreement), listener_tls ? "https" : "http", shown, port,
+               loops.size(), options.scheduler);
   };
   const int code = run_http_server(loops, router, run);
   health.stop();

@@ -54,7 +54,7 @@ int run_http_server(EventLoops& loops, HttpHandler& handler, const RunnerOptions
   asio::io_context& main = loops.loop(0);
   asio::signal_set stop_signals(main, SIGTERM, SIGINT);
   asio::signal_set hup(main, SIGHUP);
-  HttpServer server(loops, handler, options.limits);
+  HttpServer server(loops, handler, options.limits, options.tls);
   if (Status s = server.listen(address->first, address->second); !s.ok()) {
     spdlog::error("{}", s.error().message);
     return 1;

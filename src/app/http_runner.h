@@ -15,6 +15,7 @@ struct RunnerOptions {
   ServerLimits limits;
   int64_t drain_grace_ms = 30'000;
   std::function<void()> on_hup;
+  ListenerTls* tls = nullptr;  // TLS on the listener (HttpServer's), or plain HTTP
   // Called once listening, with the port (to print a banner).
   std::function<void(const std::string& host, uint16_t port)> on_listening;
 };

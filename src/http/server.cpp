@@ -20,8 +20,8 @@
 #include "http/openai_error.h"
 #include "http/parse_buffered.h"
 #include "http/request_parser.h"
+#include "http/server_streams.h"
 #include "http/status_text.h"
-#include "http/write_all.h"
 #include "runtime/deadline_sweeper.h"
 #include "runtime/memory_trim.h"
 
@@ -51,8 +51,19 @@ constexpr size_t kMaxIdleBufferBytes = size_t{16} * 1024;
 constexpr size_t kIdleReadBytes = 4096;
 constexpr size_t kMessageReadBytes = size_t{64} * 1024;
 constexpr MonoNanos kSweepPeriodNs = 250 * kNanosPerMilli;
+// The longest a TLS connection waits to send its close_notify before the socket is closed.
+constexpr int64_t kTlsCloseMs = 1000;
 
 }  // namespace
+
+// What a drain needs of an open connection, whatever stream it runs over.
+class OpenConnection {
+ public:
+  virtual void close_if_idle() = 0;
+
+ protected:
+  ~OpenConnection() = default;
+};
 
 // Per-loop state: the sweeper for deadlines and the open connections (for drain).
 struct LoopState {
@@ -60,34 +71,44 @@ struct LoopState {
   asio::io_context& io;
   DeadlineSweeper sweeper;
   std::optional<tcp::acceptor> acceptor;
-  std::unordered_set<class Connection*> connections;
+  std::unordered_set<OpenConnection*> connections;
 };
 
 struct HttpServer::Impl {
-  Impl(EventLoops& l, HttpHandler& h, ServerLimits lim, HttpServer& s)
+  Impl(EventLoops& l, HttpHandler& h, ServerLimits lim, ListenerTls* t, HttpServer& s)
       : loops(l),
         handler(h),
         limits(lim),
+        tls(t),
         server(s),
         gate(lim.max_connections, lim.max_connections_per_ip) {}
   EventLoops& loops;
   HttpHandler& handler;
   ServerLimits limits;
+  ListenerTls* tls;  // null: plain HTTP
   HttpServer& server;
   ConnectionGate gate;
   MemoryTrimmer trimmer;
   std::vector<std::unique_ptr<LoopState>> states;
 };
 
-class Connection final : public HttpExchange, public DeadlineSweeper::Entry {
+// One client connection over `Stream` (http/server_streams.h): PlainStream or TlsStream.
+template <class Stream>
+class Connection final : public HttpExchange, public DeadlineSweeper::Entry, public OpenConnection {
  public:
   enum class Phase : uint8_t { kIdle, kReadingHead, kReadingBody, kHandling };
 
-  Connection(tcp::socket socket, HttpServer::Impl& server, LoopState& loop, std::string peer)
-      : socket_(std::move(socket)), server_(server), loop_(loop), peer_(std::move(peer)) {}
+  // `stream_args` follow the socket into Stream's constructor.
+  template <class... StreamArgs>
+  Connection(HttpServer::Impl& server, LoopState& loop, std::string peer, tcp::socket socket,
+             StreamArgs&&... stream_args)
+      : stream_(std::move(socket), std::forward<StreamArgs>(stream_args)...),
+        server_(server),
+        loop_(loop),
+        peer_(std::move(peer)) {}
 
   asio::awaitable<void> run();
-  void close_if_idle() {
+  void close_if_idle() override {
     if (phase_ == Phase::kIdle) close_socket();
   }
 
@@ -114,7 +135,7 @@ class Connection final : public HttpExchange, public DeadlineSweeper::Entry {
   void on_deadline() override {
     timed_out_ = true;
     error_code ignored;
-    socket_.cancel(ignored);
+    stream_.socket().cancel(ignored);
   }
 
  private:
@@ -129,19 +150,28 @@ class Connection final : public HttpExchange, public DeadlineSweeper::Entry {
   asio::awaitable<bool> write_buffers(std::string_view a, std::string_view b = {},
                                       std::string_view c = {}, std::string_view d = {});
   asio::awaitable<void> reject(const Error& error);
+  // TLS: the handshake, under the header deadline; false when it failed (and the connection is
+  // done). A client that spoke plain HTTP is told so, in plain HTTP.
+  asio::awaitable<bool> handshake();
   // Reads and parses until `parser` has the head (`head_only`) or the whole message.
   asio::awaitable<error_code> read_message(Http1Parser& parser, bool head_only);
   bool should_close() const { return close_after_ || server_.server.draining() || !keep_alive_; }
   void close_socket() {
     error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_both, ignored);
-    socket_.close(ignored);
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+  }
+  // The connection is done: out of the loop's lists, its socket closed.
+  void leave() {
+    loop_.connections.erase(this);
+    loop_.sweeper.remove(this);
+    close_socket();
   }
   void set_deadline_in(int64_t ms) {
     set_deadline(SystemClock::coarse_now() + ms * kNanosPerMilli);
   }
 
-  tcp::socket socket_;
+  Stream stream_;
   HttpServer::Impl& server_;
   LoopState& loop_;
   std::string peer_;
@@ -158,13 +188,20 @@ class Connection final : public HttpExchange, public DeadlineSweeper::Entry {
   bool timed_out_ = false;
 };
 
-asio::awaitable<void> Connection::run() {
+template <class Stream>
+asio::awaitable<void> Connection<Stream>::run() {
   loop_.sweeper.add(this);
   loop_.connections.insert(this);
   const ServerLimits& limits = server_.limits;
   ServerStats& stats = const_cast<ServerStats&>(server_.server.stats());
   error_code ec;
   bool first = true;
+  if constexpr (Stream::kTls) {
+    if (!co_await handshake()) {
+      leave();
+      co_return;
+    }
+  }
   while (!server_.server.draining() || first) {
     req_.clear();
     responded_ = close_after_ = chunked_ = timed_out_ = head_held_ = false;
@@ -175,10 +212,9 @@ asio::awaitable<void> Connection::run() {
       if (buffer_.capacity() > kMaxIdleBufferBytes) buffer_.shrink_to_fit();
       // A read, not async_wait: Asio re-arms epoll (a syscall) for every wait, while a read
       // after one that drained the socket just waits for the next edge.
-      const size_t n =
-          co_await socket_.async_read_some(buffer_.prepare(kIdleReadBytes), use_ec(ec));
+      const size_t n = co_await stream_.read_some(buffer_.prepare(kIdleReadBytes), ec);
       buffer_.commit(n);
-      if (ec || !socket_.is_open()) break;
+      if (ec || !stream_.socket().is_open()) break;
     }
     first = false;
     phase_ = Phase::kReadingHead;
@@ -207,7 +243,7 @@ asio::awaitable<void> Connection::run() {
                                       fmt::format("The request headers exceed the limit of {} "
                                                   "bytes.",
                                                   limits.max_header_bytes)));
-      } else if (socket_.is_open()) {
+      } else if (stream_.socket().is_open()) {
         co_await reject(Error::client(ErrorKind::kInvalidRequest,
                                       fmt::format("Malformed HTTP request: {}.", ec.message())));
       }
@@ -241,7 +277,7 @@ asio::awaitable<void> Connection::run() {
         } else if (timed_out_) {
           co_await reject(Error::client(ErrorKind::kRequestTimeout,
                                         "The request body was not received in time."));
-        } else if (socket_.is_open() && ec != bhttp::error::partial_message) {
+        } else if (stream_.socket().is_open() && ec != bhttp::error::partial_message) {
           co_await reject(
               Error::client(ErrorKind::kInvalidRequest,
                             fmt::format("Malformed HTTP request body: {}.", ec.message())));
@@ -254,26 +290,52 @@ asio::awaitable<void> Connection::run() {
     stats.requests_total.fetch_add(1, std::memory_order_relaxed);
     stats.active_requests.fetch_add(1, std::memory_order_relaxed);
     co_await server_.handler.handle(*this);
-    if (!responded_ && socket_.is_open()) {
+    if (!responded_ && stream_.socket().is_open()) {
       co_await reject(Error::internal(ErrorKind::kInternal, "The request was not answered."));
     }
     if (head_held_) close_socket();  // a stream that never wrote anything: no whole response
     stats.active_requests.fetch_sub(1, std::memory_order_relaxed);
-    if (should_close() || !socket_.is_open()) break;
+    if (should_close() || !stream_.socket().is_open()) break;
   }
-  loop_.connections.erase(this);
-  loop_.sweeper.remove(this);
-  close_socket();
+  if constexpr (Stream::kTls) {
+    if (stream_.socket().is_open() && !timed_out_) {
+      set_deadline_in(kTlsCloseMs);
+      co_await stream_.close_notify();
+    }
+  }
+  leave();
 }
 
-asio::awaitable<error_code> Connection::read_message(Http1Parser& parser, bool head_only) {
+template <class Stream>
+asio::awaitable<bool> Connection<Stream>::handshake() {
+  set_deadline_in(server_.limits.header_timeout_ms);
+  const error_code ec = co_await stream_.handshake();
+  if (!ec) co_return true;
+  ServerStats& stats = const_cast<ServerStats&>(server_.server.stats());
+  stats.tls_handshake_failures.fetch_add(1, std::memory_order_relaxed);
+  if (Stream::is_plain_http(ec) && stream_.socket().is_open()) {
+    const Error error = Error::client(ErrorKind::kInvalidRequest,
+                                      "This port speaks HTTPS: plain HTTP was sent to it. Use "
+                                      "https:// in the URL.");
+    const std::string body = openai_error_body(error);
+    const std::string response = fmt::format(
+        "HTTP/1.1 {} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n"
+        "Connection: close\r\n\r\n{}",
+        http_status(error.kind), status_reason(http_status(error.kind)), body.size(), body);
+    co_await stream_.write_plain(response);
+  }
+  co_return false;
+}
+
+template <class Stream>
+asio::awaitable<error_code> Connection<Stream>::read_message(Http1Parser& parser, bool head_only) {
   error_code ec = parse_buffered(parser, buffer_, head_only);
   while (!ec && !(head_only ? parser.is_header_done() : parser.is_done())) {
     // Room for what is missing, up to kMessageReadBytes a read; the parser has used what it could
     // of the buffer, so what remains is an incomplete head or a chunk's size line.
     const size_t room =
         std::clamp(buffer_.capacity() - buffer_.size(), kIdleReadBytes, kMessageReadBytes);
-    const size_t n = co_await socket_.async_read_some(buffer_.prepare(room), use_ec(ec));
+    const size_t n = co_await stream_.read_some(buffer_.prepare(room), ec);
     buffer_.commit(n);
     if (ec == asio::error::eof) {
       parser.put_eof(ec);  // the message was cut off (or never began: end_of_stream)
@@ -285,7 +347,9 @@ asio::awaitable<error_code> Connection::read_message(Http1Parser& parser, bool h
   co_return ec;
 }
 
-void Connection::write_head(int status, std::string_view content_type, const HeaderLines& headers) {
+template <class Stream>
+void Connection<Stream>::write_head(int status, std::string_view content_type,
+                                    const HeaderLines& headers) {
   head_.clear();
   head_.append(req_.version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
   char digits[4] = {static_cast<char>('0' + status / 100),
@@ -308,13 +372,14 @@ void Connection::write_head(int status, std::string_view content_type, const Hea
   responded_ = true;
 }
 
-asio::awaitable<bool> Connection::write_buffers(std::string_view a, std::string_view b,
-                                                std::string_view c, std::string_view d) {
+template <class Stream>
+asio::awaitable<bool> Connection<Stream>::write_buffers(std::string_view a, std::string_view b,
+                                                        std::string_view c, std::string_view d) {
   const std::array<asio::const_buffer, 4> buffers{
       asio::buffer(a.data(), a.size()), asio::buffer(b.data(), b.size()),
       asio::buffer(c.data(), c.size()), asio::buffer(d.data(), d.size())};
   error_code ec;
-  co_await write_all(socket_, buffers, ec);
+  co_await stream_.write(buffers, ec);
   if (ec) {
     close_socket();
     co_return false;
@@ -322,8 +387,10 @@ asio::awaitable<bool> Connection::write_buffers(std::string_view a, std::string_
   co_return true;
 }
 
-asio::awaitable<bool> Connection::respond(int status, std::string_view content_type,
-                                          std::string_view body, const HeaderLines& headers) {
+template <class Stream>
+asio::awaitable<bool> Connection<Stream>::respond(int status, std::string_view content_type,
+                                                  std::string_view body,
+                                                  const HeaderLines& headers) {
   write_head(status, content_type, headers);
   head_.append("Content-Length: ");
   char digits[24];
@@ -334,7 +401,7 @@ asio::awaitable<bool> Connection::respond(int status, std::string_view content_t
   const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_.data(), head_.size()),
                                                   asio::buffer(body.data(), body.size())};
   error_code ec;
-  co_await write_all(socket_, buffers, ec);
+  co_await stream_.write(buffers, ec);
   if (ec) {
     close_socket();
     co_return false;
@@ -342,8 +409,9 @@ asio::awaitable<bool> Connection::respond(int status, std::string_view content_t
   co_return true;
 }
 
-void Connection::write_stream_head(int status, std::string_view content_type,
-                                   const HeaderLines& headers) {
+template <class Stream>
+void Connection<Stream>::write_stream_head(int status, std::string_view content_type,
+                                           const HeaderLines& headers) {
   write_head(status, content_type, headers);
   if (req_.version >= 11) {
     chunked_ = true;
@@ -354,21 +422,24 @@ void Connection::write_stream_head(int status, std::string_view content_type,
   head_.append("Cache-Control: no-cache\r\n\r\n");
 }
 
-asio::awaitable<bool> Connection::begin_stream(int status, std::string_view content_type,
-                                               const HeaderLines& headers) {
+template <class Stream>
+asio::awaitable<bool> Connection<Stream>::begin_stream(int status, std::string_view content_type,
+                                                       const HeaderLines& headers) {
   write_stream_head(status, content_type, headers);
   co_return co_await write_buffers(head_);
 }
 
-void Connection::hold_stream_head(int status, std::string_view content_type,
-                                  const HeaderLines& headers) {
+template <class Stream>
+void Connection<Stream>::hold_stream_head(int status, std::string_view content_type,
+                                          const HeaderLines& headers) {
   write_stream_head(status, content_type, headers);
   head_held_ = true;
 }
 
-asio::awaitable<bool> Connection::write_chunk(std::string_view data) {
+template <class Stream>
+asio::awaitable<bool> Connection<Stream>::write_chunk(std::string_view data) {
   if (data.empty()) {
-    co_return socket_.is_open();
+    co_return stream_.socket().is_open();
   }
   const std::string_view head = take_held_head();
   if (!chunked_) {
@@ -378,11 +449,12 @@ asio::awaitable<bool> Connection::write_chunk(std::string_view data) {
   co_return co_await write_buffers(head, chunk_size_line(size_line, data.size()), data, "\r\n");
 }
 
-asio::awaitable<bool> Connection::write_last_chunk(std::string_view data) {
+template <class Stream>
+asio::awaitable<bool> Connection<Stream>::write_last_chunk(std::string_view data) {
   const std::string_view head = take_held_head();
   if (!chunked_) {
     close_after_ = true;  // HTTP/1.0: the stream ends with the connection
-    if (head.empty() && data.empty()) co_return socket_.is_open();
+    if (head.empty() && data.empty()) co_return stream_.socket().is_open();
     co_return co_await write_buffers(head, data);
   }
   if (data.empty()) {
@@ -393,11 +465,13 @@ asio::awaitable<bool> Connection::write_last_chunk(std::string_view data) {
                                    "\r\n0\r\n\r\n");
 }
 
-asio::awaitable<bool> Connection::end_stream() {
+template <class Stream>
+asio::awaitable<bool> Connection<Stream>::end_stream() {
   co_return co_await write_last_chunk({});
 }
 
-asio::awaitable<void> Connection::reject(const Error& error) {
+template <class Stream>
+asio::awaitable<void> Connection<Stream>::reject(const Error& error) {
   close_after_ = true;
   HeaderLines none;
   const std::string body = openai_error_body(error);
@@ -405,6 +479,29 @@ asio::awaitable<void> Connection::reject(const Error& error) {
 }
 
 namespace {
+
+// Runs a connection over `Stream` made from `socket` and `stream_args` on `loop` until it ends.
+template <class Stream, class... StreamArgs>
+void spawn_connection(HttpServer::Impl& server, LoopState& loop, const std::string& address,
+                      tcp::socket socket, StreamArgs&&... stream_args) {
+  ServerStats& stats = const_cast<ServerStats&>(server.server.stats());
+  server.trimmer.opened(stats.open_connections.fetch_add(1, std::memory_order_relaxed) + 1);
+  auto connection = std::make_shared<Connection<Stream>>(server, loop, address, std::move(socket),
+                                                         std::forward<StreamArgs>(stream_args)...);
+  asio::co_spawn(
+      loop.io, [connection]() -> asio::awaitable<void> { co_await connection->run(); },
+      [&server, &stats, address, connection](const std::exception_ptr& e) {
+        server.trimmer.closed(stats.open_connections.fetch_sub(1, std::memory_order_relaxed) - 1);
+        server.gate.release(address);
+        if (e) {
+          try {
+            std::rethrow_exception(e);
+          } catch (const std::exception& ex) {
+            spdlog::error("connection from {} ended with an exception: {}", address, ex.what());
+          }
+        }
+      });
+}
 
 asio::awaitable<void> accept_loop(HttpServer::Impl& server, LoopState& loop) {
   ServerStats& stats = const_cast<ServerStats&>(server.server.stats());
@@ -428,28 +525,19 @@ asio::awaitable<void> accept_loop(HttpServer::Impl& server, LoopState& loop) {
     }
     socket.set_option(tcp::no_delay(true), ec);
     socket.non_blocking(true, ec);  // for write_all()
-    server.trimmer.opened(stats.open_connections.fetch_add(1, std::memory_order_relaxed) + 1);
-    auto connection = std::make_shared<Connection>(std::move(socket), server, loop, address);
-    asio::co_spawn(
-        loop.io, [connection]() -> asio::awaitable<void> { co_await connection->run(); },
-        [&server, &stats, address, connection](const std::exception_ptr& e) {
-          server.trimmer.closed(stats.open_connections.fetch_sub(1, std::memory_order_relaxed) - 1);
-          server.gate.release(address);
-          if (e) {
-            try {
-              std::rethrow_exception(e);
-            } catch (const std::exception& ex) {
-              spdlog::error("connection from {} ended with an exception: {}", address, ex.what());
-            }
-          }
-        });
+    if (server.tls != nullptr) {
+      spawn_connection<TlsStream>(server, loop, address, std::move(socket), server.tls->current());
+    } else {
+      spawn_connection<PlainStream>(server, loop, address, std::move(socket));
+    }
   }
 }
 
 }  // namespace
 
-HttpServer::HttpServer(EventLoops& loops, HttpHandler& handler, ServerLimits limits)
-    : impl_(std::make_unique<Impl>(loops, handler, limits, *this)) {
+HttpServer::HttpServer(EventLoops& loops, HttpHandler& handler, ServerLimits limits,
+                       ListenerTls* tls)
+    : impl_(std::make_unique<Impl>(loops, handler, limits, tls, *this)) {
   for (int i = 0; i < loops.size(); ++i) {
     impl_->states.push_back(std::make_unique<LoopState>(loops.loop(i)));
   }
@@ -501,8 +589,8 @@ void HttpServer::begin_drain() {
     asio::post(s->io, [s] {
       error_code ignored;
       if (s->acceptor) s->acceptor->close(ignored);
-      std::vector<Connection*> open(s->connections.begin(), s->connections.end());
-      for (Connection* c : open) c->close_if_idle();
+      std::vector<OpenConnection*> open(s->connections.begin(), s->connections.end());
+      for (OpenConnection* c : open) c->close_if_idle();
     });
   }
 }

@@ -1,7 +1,8 @@
-// HttpServer: HTTP/1.1 on every event loop (one SO_REUSEPORT acceptor per loop), keep-alive and
-// pipelining, limits on header and body size, a deadline on slow clients, connection limits in
-// total and per source address, and a graceful drain. Each request is handed to an HttpHandler
-// as an HttpExchange; Beast stays inside this file's implementation.
+// HttpServer: HTTP/1.1 on every event loop (one SO_REUSEPORT acceptor per loop), over plain TCP
+// or TLS (http/tls_server.h), keep-alive and pipelining, limits on header and body size, a
+// deadline on slow clients, connection limits in total and per source address, and a graceful
+// drain. Each request is handed to an HttpHandler as an HttpExchange; Beast stays inside this
+// file's implementation.
 #pragma once
 
 #include <atomic>
@@ -11,6 +12,7 @@
 
 #include "core/result.h"
 #include "http/exchange.h"
+#include "http/tls_server.h"
 #include "runtime/asio.h"
 #include "runtime/event_loops.h"
 
@@ -39,11 +41,15 @@ struct ServerStats {
   std::atomic<int64_t> requests_total{0};
   std::atomic<int64_t> refused_connections{0};  // over a connection limit
   std::atomic<int64_t> protocol_errors{0};      // malformed, too large, too slow
+  std::atomic<int64_t> tls_handshake_failures{0};
 };
 
 class HttpServer {
  public:
-  HttpServer(EventLoops& loops, HttpHandler& handler, ServerLimits limits);
+  // With `tls`, every connection speaks TLS, each with the context tls->current() holds when it
+  // is accepted; without, plain HTTP. REQUIRES: `tls`, if given, outlives the server.
+  HttpServer(EventLoops& loops, HttpHandler& handler, ServerLimits limits,
+             ListenerTls* tls = nullptr);
   ~HttpServer();
 
   // Binds ADDR:PORT on every loop (port 0 picks a free port, shared by all loops).

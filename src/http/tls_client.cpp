@@ -8,9 +8,8 @@
 
 #include <atomic>
 #include <boost/asio/ssl/context.hpp>
-#include <cerrno>
-#include <cstdio>
-#include <system_error>
+
+#include "http/tls_file.h"
 
 namespace accord {
 namespace {
@@ -19,24 +18,6 @@ std::atomic<uint64_t> next_id{1};
 
 Error config_error(std::string message) {
   return Error::client(ErrorKind::kInvalidRequest, std::move(message));
-}
-
-// The whole file, or why it cannot be read.
-Result<std::string> read_file(const std::string& path) {
-  auto cannot_read = [&path](int error) {
-    return config_error(fmt::format("cannot read {}: {}", path,
-                                    std::error_code(error, std::generic_category()).message()));
-  };
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return cannot_read(errno);
-  std::string text;
-  char buf[8192];
-  size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
-  const int error = std::ferror(f) != 0 ? errno : 0;
-  std::fclose(f);
-  if (error != 0) return cannot_read(error);
-  return text;
 }
 
 // Adds the certificates of a PEM text to `store`; how many.
@@ -66,7 +47,7 @@ TlsClientContext::~TlsClientContext() = default;
 Result<std::shared_ptr<const TlsClientContext>> TlsClientContext::load(const std::string& ca_file) {
   std::string pem;
   if (!ca_file.empty()) {
-    auto text = read_file(ca_file);
+    auto text = read_tls_file(ca_file);
     if (!text.ok()) return text.take_error();
     pem = std::move(text.value());
   }

@@ -50,6 +50,7 @@ asio::awaitable<void> serve_reload(const RouteContext& c, HttpExchange& exchange
   JsonWriter w(out);
   if (result.ok) {
     spdlog::info("agreement reloaded by {}: {}", key.value()->id, result.summary);
+    if (c.after_reload) c.after_reload();
     w.begin_object().field("status", "reloaded").field("summary", result.summary).end_object();
     co_await exchange.respond(200, "application/json", out, headers);
     co_return;

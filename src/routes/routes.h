@@ -3,6 +3,8 @@
 // to the server's Router; inference's routes come from the gateway (gateway/gateway.h).
 #pragma once
 
+#include <functional>
+
 #include "core/clock.h"
 #include "gateway/agreement_store.h"
 #include "http/router.h"
@@ -20,6 +22,8 @@ struct RouteContext {
   const Clock* clock = nullptr;
   GatewayMetrics* metrics = nullptr;  // null: /metrics answers 503
   KeyAdmin* keys = nullptr;           // null (no ledger): the keys API answers 400
+  // Called after each reload that took (POST /admin/reload), as after SIGHUP's.
+  std::function<void()> after_reload;
 };
 
 // GET /v1/models, /v1/models/{id}

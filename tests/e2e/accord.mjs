@@ -18,7 +18,8 @@ export function accordBinary() {
   return bin;
 }
 
-// Runs `accord ARGS… --listen 127.0.0.1:0` and resolves with its port once it listens.
+// Runs `accord ARGS… --listen 127.0.0.1:0` and resolves with its port once it listens (over
+// HTTP, or HTTPS when the agreement sets server.tls; baseURL has the scheme).
 // It runs in a temporary directory, where relative paths (the ledger's) land.
 export async function startAccord(args) {
   const cwd = mkdtempSync(path.join(tmpdir(), 'accord-e2e-'));
@@ -26,17 +27,17 @@ export async function startAccord(args) {
     stdio: ['ignore', 'inherit', 'pipe'], cwd,
   });
   let stderr = '';
-  const port = await new Promise((resolve, reject) => {
+  const [scheme, port] = await new Promise((resolve, reject) => {
     child.stderr.on('data', (data) => {
       stderr += data.toString();
-      const m = stderr.match(/on http:\/\/127\.0\.0\.1:(\d+)/);
-      if (m) resolve(Number(m[1]));
+      const m = stderr.match(/on (https?):\/\/127\.0\.0\.1:(\d+)/);
+      if (m) resolve([m[1], Number(m[2])]);
     });
     child.on('exit', (code) => reject(new Error(`accord exited (${code}) before listening:\n${stderr}`)));
   });
   return {
     port,
-    baseURL: `http://127.0.0.1:${port}/v1`,
+    baseURL: `${scheme}://127.0.0.1:${port}/v1`,
     output: () => stderr,
     cwd,
     async stop() {

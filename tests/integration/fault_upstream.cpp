@@ -39,7 +39,26 @@ FaultUpstream::FaultUpstream(Fault fault, int status, std::string retry_after)
 }
 
 FaultUpstream::~FaultUpstream() {
+  release_streams();
   stop();
+}
+
+void FaultUpstream::hold_streams() {
+  std::lock_guard lock(hold_mu_);
+  holding_ = true;
+}
+
+void FaultUpstream::release_streams() {
+  {
+    std::lock_guard lock(hold_mu_);
+    holding_ = false;
+  }
+  released_.notify_all();
+}
+
+void FaultUpstream::wait_while_held() {
+  std::unique_lock lock(hold_mu_);
+  released_.wait(lock, [this] { return !holding_; });
 }
 
 void FaultUpstream::serve(int fd) {
@@ -100,6 +119,7 @@ void FaultUpstream::serve(int fd) {
           send_all(fd, size + s + "\r\n");
         };
         chunk(kChunk);
+        wait_while_held();
         chunk(
             "data: {\"id\":\"chatcmpl-f\",\"object\":\"chat.completion.chunk\",\"created\":1,"
             "\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":1,"

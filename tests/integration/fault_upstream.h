@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -32,15 +33,23 @@ class FaultUpstream final : public LoopbackServer {
   void set(Fault fault) { fault_.store(fault); }
   int completions() const { return completions_.load(); }    // POSTs received
   int open_streams() const { return open_streams_.load(); }  // endless streams still sending
+  // Healthy streams stop after their first chunk until release_streams(): a stream in flight for
+  // as long as a test needs one.
+  void hold_streams();
+  void release_streams();
 
  private:
   void serve(int fd) override;
+  void wait_while_held();
 
   std::atomic<Fault> fault_;
   int status_;
   std::string retry_after_;
   std::atomic<int> completions_{0};
   std::atomic<int> open_streams_{0};
+  std::mutex hold_mu_;
+  std::condition_variable released_;
+  bool holding_ = false;  // guarded by hold_mu_
 };
 
 }  // namespace accord::testing

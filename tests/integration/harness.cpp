@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -149,7 +152,7 @@ Served start_serve(const std::string& config, std::vector<std::string> extra) {
   }
   Served s;
   s.process = std::make_unique<Process>(argv);
-  s.port = std::atoi(s.process->wait_for_line(R"(on http://127\.0\.0\.1:(\d+))").c_str());
+  s.port = std::atoi(s.process->wait_for_line(R"(on https?://127\.0\.0\.1:(\d+))").c_str());
   return s;
 }
 
@@ -198,17 +201,84 @@ HttpConnection::HttpConnection(int port) {
   setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
+HttpConnection::HttpConnection(int port, const TlsClientOptions& tls) : HttpConnection(port) {
+  if (fd_ < 0) return;
+  tls_context_ = SSL_CTX_new(TLS_client_method());
+  SSL_CTX_set_verify(tls_context_, SSL_VERIFY_PEER, nullptr);
+  if (SSL_CTX_load_verify_locations(tls_context_, tls.ca_file.c_str(), nullptr) != 1) {
+    tls_error_ = "cannot load " + tls.ca_file;
+  } else {
+    tls_ = SSL_new(tls_context_);
+    SSL_set_fd(tls_, fd_);
+    SSL_set_tlsext_host_name(tls_, tls.host.c_str());
+    SSL_set1_host(tls_, tls.host.c_str());
+    static const unsigned char kHttp11[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+    SSL_set_alpn_protos(tls_, kHttp11, sizeof kHttp11);
+    if (SSL_connect(tls_) != 1) {
+      const long verdict = SSL_get_verify_result(tls_);
+      char why[256];
+      ERR_error_string_n(ERR_get_error(), why, sizeof why);
+      tls_error_ = verdict != X509_V_OK ? X509_verify_cert_error_string(verdict) : why;
+    }
+  }
+  ERR_clear_error();
+  if (!tls_error_.empty()) {
+    close(fd_);
+    fd_ = -1;
+  }
+}
+
 HttpConnection::~HttpConnection() {
+  if (tls_ != nullptr) SSL_free(tls_);
+  if (tls_context_ != nullptr) SSL_CTX_free(tls_context_);
   if (fd_ >= 0) close(fd_);
+}
+
+std::string HttpConnection::peer_certificate_pem() const {
+  std::string pem;
+  X509* cert = tls_ != nullptr ? SSL_get1_peer_certificate(tls_) : nullptr;
+  if (cert == nullptr) return pem;
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_X509(bio, cert);
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio, &data);
+  pem.assign(data, static_cast<size_t>(n));
+  BIO_free(bio);
+  X509_free(cert);
+  return pem;
+}
+
+std::string HttpConnection::tls_version() const {
+  return tls_ != nullptr ? SSL_get_version(tls_) : "";
+}
+
+std::string HttpConnection::alpn() const {
+  const unsigned char* agreed = nullptr;
+  unsigned length = 0;
+  if (tls_ != nullptr) SSL_get0_alpn_selected(tls_, &agreed, &length);
+  return length == 0 ? "" : std::string(reinterpret_cast<const char*>(agreed), length);
 }
 
 void HttpConnection::send_raw(const std::string& bytes) {
   size_t sent = 0;
   while (fd_ >= 0 && sent < bytes.size()) {
-    const ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    const long n = tls_ != nullptr
+                       ? SSL_write(tls_, bytes.data() + sent, static_cast<int>(bytes.size() - sent))
+                       : ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
     if (n <= 0) return;
     sent += static_cast<size_t>(n);
   }
+}
+
+long HttpConnection::receive(char* buf, size_t size, int timeout_ms) {
+  if (tls_ == nullptr || SSL_pending(tls_) == 0) {
+    pollfd p{fd_, POLLIN, 0};
+    if (poll(&p, 1, timeout_ms) <= 0) return kTimedOut;
+  }
+  if (tls_ == nullptr) return recv(fd_, buf, size, 0);
+  const int n = SSL_read(tls_, buf, static_cast<int>(size));
+  ERR_clear_error();
+  return n;
 }
 
 void HttpConnection::send_request(const std::string& method, const std::string& path,
@@ -226,10 +296,8 @@ void HttpConnection::send_request(const std::string& method, const std::string& 
 
 bool HttpConnection::fill(int timeout_ms) {
   if (fd_ < 0) return false;
-  pollfd p{fd_, POLLIN, 0};
-  if (poll(&p, 1, timeout_ms) <= 0) return false;
   char buf[16384];
-  const ssize_t n = recv(fd_, buf, sizeof buf, 0);
+  const long n = receive(buf, sizeof buf, timeout_ms);
   if (n <= 0) return false;
   buffer_.append(buf, static_cast<size_t>(n));
   return true;
@@ -331,6 +399,14 @@ std::string HttpConnection::next_sse_data(int timeout_ms) {
   }
 }
 
+std::vector<std::string> HttpConnection::remaining_sse_data(int timeout_ms) {
+  std::vector<std::string> events;
+  for (std::string e = next_sse_data(timeout_ms); !e.empty(); e = next_sse_data(timeout_ms)) {
+    events.push_back(std::move(e));
+  }
+  return events;
+}
+
 bool HttpConnection::readable(int timeout_ms) {
   if (!buffer_.empty()) return true;
   pollfd p{fd_, POLLIN, 0};
@@ -340,10 +416,9 @@ bool HttpConnection::readable(int timeout_ms) {
 bool HttpConnection::closed_by_peer(int timeout_ms) {
   const int64_t deadline = now_ms() + timeout_ms;
   while (now_ms() < deadline) {
-    pollfd p{fd_, POLLIN, 0};
-    if (poll(&p, 1, static_cast<int>(deadline - now_ms())) <= 0) return false;
     char buf[4096];
-    const ssize_t n = recv(fd_, buf, sizeof buf, 0);
+    const long n = receive(buf, sizeof buf, static_cast<int>(deadline - now_ms()));
+    if (n == kTimedOut) return false;
     if (n <= 0) return true;
     buffer_.append(buf, static_cast<size_t>(n));
   }
@@ -359,6 +434,17 @@ HttpResponse http(int port, const std::string& method, const std::string& path,
 
 std::map<std::string, std::string> bearer(const std::string& key) {
   return {{"Authorization", "Bearer " + key}};
+}
+
+std::string run_stdout(const std::string& command, int* status) {
+  std::string out;
+  FILE* p = popen(command.c_str(), "r");
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  const int code = pclose(p);
+  if (status != nullptr) *status = code;
+  return out;
 }
 
 int64_t count_rows(const std::string& path, const std::string& where) {

@@ -11,6 +11,9 @@
 #include <string>
 #include <vector>
 
+struct ssl_st;
+struct ssl_ctx_st;
+
 namespace accord::testing {
 
 // The accord executable and the source tree, from the build.
@@ -44,7 +47,8 @@ class Process {
   bool exited_ = false;
 };
 
-// `accord serve --config FILE --listen 127.0.0.1:0` (and extra args); returns once listening.
+// `accord serve --config FILE --listen 127.0.0.1:0` (and extra args); returns once listening
+// (over plain HTTP or TLS, as the agreement says).
 struct Served {
   std::unique_ptr<Process> process;
   int port = 0;
@@ -71,12 +75,28 @@ struct HttpResponse {
   std::string header(const std::string& name) const;
 };
 
-// A blocking HTTP/1.1 client connection (keep-alive) for tests.
+// TLS for an HttpConnection: trust the CA certificates in `ca_file` (PEM) and only those, and
+// verify the server's certificate for `host`; ALPN offers http/1.1.
+struct TlsClientOptions {
+  std::string ca_file;
+  std::string host = "localhost";
+};
+
+// A blocking HTTP/1.1 client connection (keep-alive) for tests, over plain TCP or TLS.
 class HttpConnection {
  public:
   explicit HttpConnection(int port);
+  // TLS: connected() once the handshake has succeeded; tls_error() says why not.
+  HttpConnection(int port, const TlsClientOptions& tls);
   ~HttpConnection();
+  HttpConnection(const HttpConnection&) = delete;
+  HttpConnection& operator=(const HttpConnection&) = delete;
   bool connected() const { return fd_ >= 0; }
+  const std::string& tls_error() const { return tls_error_; }
+  // TLS: the certificate the server presented (PEM), the protocol and the ALPN agreed.
+  std::string peer_certificate_pem() const;
+  std::string tls_version() const;
+  std::string alpn() const;
 
   void send_raw(const std::string& bytes);
   void send_request(const std::string& method, const std::string& path, const std::string& body,
@@ -86,6 +106,8 @@ class HttpConnection {
   // Streaming: reads the head only, then SSE events one at a time ("" at the end).
   HttpResponse read_head(int timeout_ms = 20'000);
   std::string next_sse_data(int timeout_ms = 20'000);
+  // Streaming: the data of every event left, to the stream's end.
+  std::vector<std::string> remaining_sse_data(int timeout_ms = 20'000);
   // True if bytes (or the end) are waiting to be read within timeout_ms.
   bool readable(int timeout_ms);
   // True if the server closed the connection (reads EOF) within timeout_ms.
@@ -94,8 +116,15 @@ class HttpConnection {
  private:
   bool fill(int timeout_ms);  // reads more bytes into buffer_; false on EOF/timeout
   bool read_chunk(std::string& out, int timeout_ms);
+  // Waits up to timeout_ms for bytes, then reads some: how many, 0 at the end, -1 on an error,
+  // kTimedOut when none came.
+  static constexpr long kTimedOut = -2;
+  long receive(char* buf, size_t size, int timeout_ms);
 
   int fd_ = -1;
+  ssl_ctx_st* tls_context_ = nullptr;
+  ssl_st* tls_ = nullptr;
+  std::string tls_error_;
   std::string buffer_;
   bool chunked_ = false;
   std::string sse_pending_;
@@ -107,6 +136,9 @@ HttpResponse http(int port, const std::string& method, const std::string& path,
                   const std::string& body = "",
                   const std::map<std::string, std::string>& headers = {});
 std::map<std::string, std::string> bearer(const std::string& key);
+
+// Runs `command` in a shell: its stdout, and its wait status in `*status` when given.
+std::string run_stdout(const std::string& command, int* status = nullptr);
 
 // SELECT count(*) FROM usage WHERE `where`, on the ledger at `path` (-1 if it cannot be read).
 int64_t count_rows(const std::string& path, const std::string& where);

@@ -66,16 +66,6 @@ double total(const std::string& text, const std::string& metric) {
   return sum;
 }
 
-std::string run_stdout(const std::string& command, int* status) {
-  std::string out;
-  FILE* p = popen(command.c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  *status = pclose(p);
-  return out;
-}
-
 TEST(MetricsEndToEnd, CountsTheMixExactlyAndPassesPromtool) {
   TempDir dir;
   const std::string log_path = dir.path() + "/access.log";

@@ -288,6 +288,20 @@ struct ServerConfig {
   int64_t busy_poll_us = 200;
 };
 
+// traces: OpenTelemetry spans of each request, exported over OTLP/HTTP with JSON encoding
+// (src/trace/). Absent: no tracing. Every key applies on reload.
+struct TracesConfig {
+  bool enabled = false;  // the section is present
+  std::string endpoint;  // as written, e.g. "http://127.0.0.1:4318/v1/traces"
+  std::string host;
+  uint16_t port = 80;
+  std::string path = "/v1/traces";  // the URL's path, or this when it has none
+  double sample_ratio = 1.0;        // of the traces the client has not decided (traceparent)
+  std::string service_name = "accord";
+  int64_t flush_interval_ms = 1'000;  // the longest a span waits before it is sent
+  int64_t max_queue_spans = 8'192;    // spans waiting to be sent; beyond, dropped and counted
+};
+
 struct Agreement {
   std::string source;  // file name, for messages
   std::vector<Tier> tiers;
@@ -300,6 +314,7 @@ struct Agreement {
   std::vector<ApiKey> keys;
   LedgerConfig ledger;
   ServerConfig server;
+  TracesConfig traces;
 
   StringMap<PartyId> party_by_name;
   StringMap<TierId> tier_by_name;

@@ -15,9 +15,6 @@ namespace accord::loader {
 
 using yaml::Fields;
 
-namespace {
-
-// "http[s]://host[:port][/path]" → endpoint fields; an error message otherwise.
 std::optional<std::string> parse_http_url(const std::string& url, UpstreamEndpoint& out) {
   std::string_view rest = url;
   if (rest.starts_with("https://")) {
@@ -61,8 +58,6 @@ std::optional<std::string> parse_http_url(const std::string& url, UpstreamEndpoi
   out.base_path = std::string(path);
   return std::nullopt;
 }
-
-}  // namespace
 
 void Loader::load_pools(const YAML::Node& node) {
   for_each_entry(node, "pools", "pool",

@@ -26,7 +26,7 @@ void Loader::load(const YAML::Node& root) {
   }
   const Fields f(root, "", diag_,
                  {"parties", "tiers", "models", "pools", "reservations", "limits", "sla", "keys",
-                  "ledger", "server"});
+                  "ledger", "server", "traces"});
   const YAML::Node parties = f.require("parties");
   const YAML::Node models = f.require("models");
   const YAML::Node pools = f.require("pools");
@@ -42,6 +42,7 @@ void Loader::load(const YAML::Node& root) {
   if (auto n = f.get("keys"); n.IsDefined()) load_keys(n);
   if (auto n = f.get("ledger"); n.IsDefined()) load_ledger(n);
   if (auto n = f.get("server"); n.IsDefined()) load_server(n);
+  if (auto n = f.get("traces"); n.IsDefined()) load_traces(n);
 }
 
 void Loader::for_each_entry(const YAML::Node& node, const std::string& path, std::string_view what,

@@ -16,6 +16,10 @@
 
 namespace accord::loader {
 
+// load_pools.cpp: "http[s]://host[:port][/path]" → the endpoint's url fields; an error message
+// otherwise.
+std::optional<std::string> parse_http_url(const std::string& url, UpstreamEndpoint& out);
+
 class Loader {
  public:
   Loader(Agreement& agreement, Diagnostics& diag) : a_(agreement), diag_(diag) {}
@@ -30,6 +34,8 @@ class Loader {
   void load_ledger(const YAML::Node& node);
   void load_server(const YAML::Node& node);
   void load_server_tls(const YAML::Node& node);
+  // load_traces.cpp
+  void load_traces(const YAML::Node& node);
   // load_models.cpp
   void load_models(const YAML::Node& node);
   void load_model(Model& m, const YAML::Node& node, const std::string& path);

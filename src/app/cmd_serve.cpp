@@ -19,6 +19,7 @@
 #include "metrics/gateway_metrics.h"
 #include "routes/routes.h"
 #include "runtime/busy_poll.h"
+#include "trace/trace_exporter.h"
 #include "upstream/health_checker.h"
 
 namespace accord {
@@ -129,6 +130,10 @@ int run_serve(const ServeOptions& options) {
   GatewayMetrics metrics(store, ledger.get());
   metrics.set_event_loops(&loops);
   gateway.add_observer(&metrics);
+  // Idle, and nothing sampled, until the agreement has a traces section (at start or on reload).
+  TraceExporter traces([&store] { return store.current()->agreement; });
+  metrics.set_trace_stats(&traces.stats());
+  gateway.add_observer(&traces);
   Router router;
   gateway.add_routes(router);
   ResponsesApi responses_api(gateway, store, responses.get(), clock);

@@ -46,6 +46,8 @@ asio::awaitable<RunOutcome> AnthropicBackend::run(HttpExchange& exchange,
   forward.pool = request.pool;
   forward.upstream_model = request.upstream_model;
   forward.request_id = request.request_id;
+  forward.traceparent = request.traceparent;
+  forward.tracestate = request.tracestate;
   forward.translator = &answers;
   forward.translated_body = body.value();
   forward.relay_answers = relay != nullptr;

@@ -58,6 +58,10 @@ struct BackendRequest {
   UnixMillis wall_arrived_at = 0;
   ServiceTier service_tier = ServiceTier::kDefault;  // as served
   const NativeRelay* relay = nullptr;  // set by the Messages and Responses APIs (apis/)
+  // W3C trace context for upstreams ("": none): a traceparent naming accord's upstream span, and
+  // the client's tracestate.
+  std::string_view traceparent;
+  std::string_view tracestate;
 };
 
 class Backend {

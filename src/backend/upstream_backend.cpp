@@ -22,6 +22,8 @@ asio::awaitable<RunOutcome> relay_responses(EndpointSet& endpoints, HttpClientPo
   forward.pool = request.pool;
   forward.upstream_model = request.upstream_model;
   forward.request_id = request.request_id;
+  forward.traceparent = request.traceparent;
+  forward.tracestate = request.tracestate;
   forward.translator = &answers;
   forward.translated_body = body;
   forward.relay_answers = true;
@@ -49,6 +51,8 @@ asio::awaitable<RunOutcome> UpstreamBackend::run(HttpExchange& exchange,
   forward.pool = request.pool;
   forward.upstream_model = request.upstream_model;
   forward.request_id = request.request_id;
+  forward.traceparent = request.traceparent;
+  forward.tracestate = request.tracestate;
   co_return co_await forward_to_upstream(*endpoints_, clients_.current(), exchange, forward,
                                          headers, clock_, control);
 }

@@ -99,6 +99,10 @@ asio::awaitable<void> Gateway::serve(HttpExchange& exchange, ApiKind kind,
   ctx.snapshot = store_.current();
   ctx.checked_at = ctx.arrived_at;
   ctx.wall_checked_at = ctx.wall_arrived_at;
+  if (const TracesConfig& traces = ctx.snapshot->agreement->traces; traces.enabled) {
+    begin_request_trace(traces, exchange.header("traceparent"), exchange.header("tracestate"),
+                        exchange.method(), exchange.target(), ctx.trace);
+  }
   if (ledger_ != nullptr && ledger_->backlogged()) {
     co_await wait_for_ledger_room();
     ctx.checked_at = clock_.now();
@@ -131,6 +135,7 @@ bool Gateway::prepare(HttpExchange& exchange, RequestContext& ctx, HeaderLines& 
   const Agreement& agreement = *ctx.snapshot->agreement;
   // 2. authenticate
   auto key = authenticate_on(exchange, ctx);
+  if (ctx.trace.active) ctx.authenticated_at = clock_.now();
   if (!key.ok()) {
     ctx.error = key.take_error();
     return false;
@@ -181,7 +186,9 @@ bool Gateway::prepare(HttpExchange& exchange, RequestContext& ctx, HeaderLines& 
     if (r.party == ctx.party && r.model == ctx.model) ctx.reserved = true;
   }
   // 4. limit
-  if (!limit(ctx, headers)) return false;
+  const bool admitted = limit(ctx, headers);
+  if (ctx.trace.active) ctx.admitted_at = clock_.now();
+  if (!admitted) return false;
   // 5. admit (a refusal may still find another pool: run_on_pools())
   submit(ctx, executor);
   return true;

@@ -56,6 +56,8 @@ asio::awaitable<void> Gateway::dispatch(HttpExchange& exchange, RequestContext& 
   request.wall_arrived_at = ctx.wall_arrived_at;
   request.service_tier = ctx.service_tier;
   request.relay = ctx.relay;
+  request.traceparent = ctx.trace.traceparent_header();
+  request.tracestate = ctx.trace.tracestate;
   if (auto misplaced = misplaced_continuation(ctx, *request.pool)) {
     ctx.error = std::move(misplaced);
     co_return;

@@ -14,6 +14,7 @@
 #include "gateway/snapshot.h"
 #include "openai/request_body.h"
 #include "policy/limiter.h"
+#include "trace/request_trace.h"
 
 namespace accord {
 
@@ -40,6 +41,11 @@ struct RequestContext {
   // for room in the ledger. One clock reading serves them all.
   MonoNanos checked_at = 0;
   UnixMillis wall_checked_at = 0;
+  // Read only for a traced request (trace.active), for its stage spans: when authentication
+  // ended, and when parsing, entitlement and limits ended (admitted or refused).
+  MonoNanos authenticated_at = 0;
+  MonoNanos admitted_at = 0;
+  RequestTrace trace;
 
   // Stages 4–5: what was estimated and held back, and the request's place in the scheduler.
   SchedClass sched_class = SchedClass::kShared;

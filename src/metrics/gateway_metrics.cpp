@@ -205,7 +205,16 @@ GatewayMetrics::GatewayMetrics(const AgreementStore& store, const Ledger* ledger
       loop_poll_seconds_(prometheus::BuildCounter()
                              .Name("accord_event_loop_poll_seconds_total")
                              .Help("Time the event loop spent busy polling for events")
-                             .Register(*registry_)) {
+                             .Register(*registry_)),
+      trace_spans_exported_(prometheus::BuildCounter()
+                                .Name("accord_trace_spans_exported_total")
+                                .Help("Spans the trace collector accepted")
+                                .Register(*registry_)),
+      trace_spans_dropped_(prometheus::BuildCounter()
+                               .Name("accord_trace_spans_dropped_total")
+                               .Help("Spans not exported: the queue was full (queue_full) or "
+                                     "the collector failed or was down (export_failed)")
+                               .Register(*registry_)) {
   table_for(store_.current()->agreement);
 }
 
@@ -392,6 +401,16 @@ void GatewayMetrics::refresh_gauges() {
              std::max(cpu - poll, mirrored_[work_key]), 1e-9);
       mirror(loop_poll_seconds_.Add({{"loop", loop}}), "loop poll ns " + loop, poll, 1e-9);
     }
+  }
+  if (trace_stats_ != nullptr) {
+    const auto count = [](const std::atomic<uint64_t>& c) {
+      return static_cast<int64_t>(c.load(std::memory_order_relaxed));
+    };
+    mirror(trace_spans_exported_.Add({}), "trace exported", count(trace_stats_->exported_spans));
+    mirror(trace_spans_dropped_.Add({{"reason", "queue_full"}}), "trace dropped queue",
+           count(trace_stats_->dropped_queue_full));
+    mirror(trace_spans_dropped_.Add({{"reason", "export_failed"}}), "trace dropped export",
+           count(trace_stats_->dropped_export_failed));
   }
   if (ledger_ != nullptr) {
     const LedgerStats st = ledger_->stats();

@@ -25,6 +25,7 @@
 #include "gateway/agreement_store.h"
 #include "gateway/request_context.h"
 #include "ledger/ledger.h"
+#include "trace/trace_stats.h"
 
 namespace accord {
 
@@ -103,6 +104,8 @@ class GatewayMetrics final : public CompletionObserver {
   // The event loops whose CPU time on work and on busy polling the metrics show; before the
   // first scrape.
   void set_event_loops(const EventLoops* loops) { loops_ = loops; }
+  // The trace exporter's counts; before the first scrape.
+  void set_trace_stats(const TraceExportStats* stats) { trace_stats_ = stats; }
 
   static constexpr const char* kClassNames[4] = {"reserved", "shared", "preemptible", "none"};
 
@@ -144,7 +147,10 @@ class GatewayMetrics final : public CompletionObserver {
   prometheus::Family<prometheus::Gauge>& ledger_healthy_;
   prometheus::Family<prometheus::Counter>& loop_work_seconds_;
   prometheus::Family<prometheus::Counter>& loop_poll_seconds_;
+  prometheus::Family<prometheus::Counter>& trace_spans_exported_;
+  prometheus::Family<prometheus::Counter>& trace_spans_dropped_;
   const EventLoops* loops_ = nullptr;
+  const TraceExportStats* trace_stats_ = nullptr;
 
   // The table of the most recent agreement seen. Tables (and the agreements they hold, so an
   // address is never reused) are kept for the process's life — one per reload, a few pointers

@@ -44,6 +44,14 @@ std::string build_head(const EndpointSet& endpoints, int e, const ForwardRequest
   head.append(std::to_string(body_size));
   head.append("\r\nX-Request-Id: ");
   head.append(request.request_id);
+  if (!request.traceparent.empty()) {
+    head.append("\r\ntraceparent: ");
+    head.append(request.traceparent);
+    if (!request.tracestate.empty()) {
+      head.append("\r\ntracestate: ");
+      head.append(request.tracestate);
+    }
+  }
   head.append(endpoints.request_headers(e));
   head.append(request.extra_headers);
   head.append("\r\n\r\n");

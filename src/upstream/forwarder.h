@@ -28,6 +28,8 @@ struct ForwardRequest {
   const Pool* pool = nullptr;
   std::string_view upstream_model;  // the name its upstreams know the model by; "": as sent
   std::string_view request_id;
+  std::string_view traceparent;  // "": none (BackendRequest)
+  std::string_view tracestate;
   // Set together by a translating backend: the body to send as it is, and how the answers become
   // Chat Completions. Unset: the client's body, edited, and answers relayed as received.
   AnswerTranslator* translator = nullptr;

@@ -140,8 +140,8 @@ int run_serve(const ServeOptions& options) {
   responses_api.add_routes(router);
   MessagesApi messages_api(gateway);
   messages_api.add_routes(router);
-  const RouteContext routes{&store, ledger.get(), &clock, &metrics, key_admin.get(),
-                            [&renew_tls] { renew_tls(); }};
+  const RouteContext routes{&store,   ledger.get(),    &clock,
+                            &metrics, key_admin.get(), [&renew_tls] { renew_tls(); }};
   add_model_routes(router, routes);
   add_usage_routes(router, routes);
   add_admin_routes(router, routes);

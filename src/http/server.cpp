@@ -51,8 +51,6 @@ constexpr size_t kMaxIdleBufferBytes = size_t{16} * 1024;
 constexpr size_t kIdleReadBytes = 4096;
 constexpr size_t kMessageReadBytes = size_t{64} * 1024;
 constexpr MonoNanos kSweepPeriodNs = 250 * kNanosPerMilli;
-// The longest a TLS connection waits to send its close_notify before the socket is closed.
-constexpr int64_t kTlsCloseMs = 1000;
 
 }  // namespace
 
@@ -298,10 +296,7 @@ asio::awaitable<void> Connection<Stream>::run() {
     if (should_close() || !stream_.socket().is_open()) break;
   }
   if constexpr (Stream::kTls) {
-    if (stream_.socket().is_open() && !timed_out_) {
-      set_deadline_in(kTlsCloseMs);
-      co_await stream_.close_notify();
-    }
+    if (stream_.socket().is_open()) stream_.close_notify();
   }
   leave();
 }

@@ -9,13 +9,16 @@
 // Threads: the loop that owns the connection, one read and one write at a time.
 #pragma once
 
-#include <boost/asio/ssl/stream.hpp>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "http/tls_server.h"
 #include "http/write_all.h"
 #include "runtime/asio.h"
+
+struct ssl_st;
+struct bio_st;
 
 namespace accord {
 
@@ -38,19 +41,28 @@ class PlainStream {
   tcp::socket socket_;
 };
 
+// TLS as nginx does it, OpenSSL straight on the socket, not through Asio's ssl::stream (whose
+// BIO pair copies every byte twice more and holds four 17 KiB buffers per connection): records
+// are written to the socket by OpenSSL itself, one write per record; what the client sends is
+// read by Asio (a read that waits for the next edge costs no epoll_ctl, as in PlainStream) into
+// a small buffer, which OpenSSL reads from in place. OpenSSL's own record buffers are given back
+// while the connection is idle (SSL_MODE_RELEASE_BUFFERS). REQUIRES: SIGPIPE is ignored
+// (run_http_server does): OpenSSL writes to the socket without MSG_NOSIGNAL.
 class TlsStream {
  public:
   static constexpr bool kTls = true;
 
-  // REQUIRES: `context` is not null. The stream holds it for the connection's life, so a reload
-  // that replaces the listener's context leaves this connection's alone.
-  TlsStream(tcp::socket socket, std::shared_ptr<const TlsServerContext> context)
-      : context_(std::move(context)), stream_(std::move(socket), context_->native()) {}
+  // REQUIRES: `context` is not null; `socket` is in non-blocking mode. The stream holds the
+  // context for the connection's life, so a reload that replaces the listener's context leaves
+  // this connection's alone.
+  TlsStream(tcp::socket socket, std::shared_ptr<const TlsServerContext> context);
+  ~TlsStream();
+  TlsStream(const TlsStream&) = delete;
+  TlsStream& operator=(const TlsStream&) = delete;
 
-  tcp::socket& socket() { return stream_.next_layer(); }
+  tcp::socket& socket() { return socket_; }
   asio::awaitable<size_t> read_some(asio::mutable_buffer buffer, error_code& ec);
-  // One TLS record per write (Asio's ssl::stream would make one per buffer of the sequence):
-  // the pieces are gathered first.
+  // One TLS record (up to 16 KiB) per piece of 16 KiB: the buffers are gathered first.
   template <class Buffers>
   asio::awaitable<void> write(const Buffers& buffers, error_code& ec) {
     out_.clear();
@@ -67,16 +79,27 @@ class TlsStream {
   // Writes an HTTP response to the socket as it is, unencrypted (to a client that spoke plain
   // HTTP).
   asio::awaitable<void> write_plain(std::string_view response);
-  // Sends close_notify, so the client can tell the end from a cut; does not wait for the
-  // client's own.
-  asio::awaitable<void> close_notify();
+  // Sends close_notify if the socket takes it now, so the client can tell the end from a cut;
+  // does not wait, for the socket or for the client's own.
+  void close_notify();
 
  private:
+  // After an SSL call returned `result`: waits for what OpenSSL needs (bytes from the client,
+  // room in the socket) and returns true to call it again, or sets `ec` and returns false.
+  asio::awaitable<bool> serve_want(int result, error_code& ec);
   asio::awaitable<void> write_gathered(error_code& ec);
+  // The BIO OpenSSL reads the client's bytes from: the unread part of in_.
+  static int read_unread(bio_st* bio, char* out, int size);
+  static long unread_ctrl(bio_st* bio, int command, long number, void* pointer);
 
+  tcp::socket socket_;
   std::shared_ptr<const TlsServerContext> context_;
-  asio::ssl::stream<tcp::socket> stream_;
+  ssl_st* ssl_ = nullptr;
+  std::vector<char> in_;  // the socket's last read
+  size_t unread_at_ = 0;  // where in in_ OpenSSL has not read yet
+  size_t unread_end_ = 0;
   std::string out_;
+  bool failed_ = false;  // a fatal TLS error: no close_notify
 };
 
 }  // namespace accord

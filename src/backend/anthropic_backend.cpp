@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "backend/anthropic_answers.h"
+#include "backend/forward_request.h"
 #include "core/json_writer.h"
 #include "translate/anthropic_upstream.h"
 #include "upstream/forwarder.h"
@@ -39,15 +40,8 @@ asio::awaitable<RunOutcome> AnthropicBackend::run(HttpExchange& exchange,
   }
   AnthropicAnswers answers("chatcmpl-" + std::string(request.request_id), model.name,
                            request.wall_arrived_at / 1000);
-  ForwardRequest forward;
-  forward.body = request.body;
-  forward.api_path = "/chat/completions";  // unused: the provider's path is /v1/messages
-  forward.model = request.model;
-  forward.pool = request.pool;
-  forward.upstream_model = request.upstream_model;
-  forward.request_id = request.request_id;
-  forward.traceparent = request.traceparent;
-  forward.tracestate = request.tracestate;
+  ForwardRequest forward = forward_request_for(
+      request, "/chat/completions");  // unused: the provider's path is /v1/messages
   forward.translator = &answers;
   forward.translated_body = body.value();
   forward.relay_answers = relay != nullptr;

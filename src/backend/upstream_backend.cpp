@@ -1,5 +1,6 @@
 #include "backend/upstream_backend.h"
 
+#include "backend/forward_request.h"
 #include "backend/responses_relay.h"
 #include "upstream/forwarder.h"
 #include "upstream/response_delete.h"
@@ -15,15 +16,7 @@ asio::awaitable<RunOutcome> relay_responses(EndpointSet& endpoints, HttpClientPo
   const NativeRelay& relay = *request.relay;
   ResponsesRelayAnswers answers(relay.keeper, *request.pool);
   const std::string body = relayed_body(relay, request.upstream_model);
-  ForwardRequest forward;
-  forward.body = request.body;
-  forward.api_path = "/responses";
-  forward.model = request.model;
-  forward.pool = request.pool;
-  forward.upstream_model = request.upstream_model;
-  forward.request_id = request.request_id;
-  forward.traceparent = request.traceparent;
-  forward.tracestate = request.tracestate;
+  ForwardRequest forward = forward_request_for(request, "/responses");
   forward.translator = &answers;
   forward.translated_body = body;
   forward.relay_answers = true;
@@ -42,17 +35,10 @@ asio::awaitable<RunOutcome> UpstreamBackend::run(HttpExchange& exchange,
     co_return co_await relay_responses(*endpoints_, clients_.current(), request, headers, clock_,
                                        control);
   }
-  ForwardRequest forward;
-  forward.body = request.body;
-  forward.api_path = request.kind == ApiKind::kChat         ? "/chat/completions"
-                     : request.kind == ApiKind::kCompletion ? "/completions"
-                                                            : "/embeddings";
-  forward.model = request.model;
-  forward.pool = request.pool;
-  forward.upstream_model = request.upstream_model;
-  forward.request_id = request.request_id;
-  forward.traceparent = request.traceparent;
-  forward.tracestate = request.tracestate;
+  const ForwardRequest forward =
+      forward_request_for(request, request.kind == ApiKind::kChat         ? "/chat/completions"
+                                   : request.kind == ApiKind::kCompletion ? "/completions"
+                                                                          : "/embeddings");
   co_return co_await forward_to_upstream(*endpoints_, clients_.current(), exchange, forward,
                                          headers, clock_, control);
 }

@@ -9,6 +9,7 @@
 #include "translate/anthropic_request.h"
 #include "translate/anthropic_response.h"
 #include "translate/anthropic_stream.h"
+#include "translate/native_only.h"
 
 namespace accord {
 namespace {
@@ -45,6 +46,23 @@ class MessagesTranslator final : public AnswerTranslator {
   MessagesStream stream_;
 };
 
+// The request as the pipeline reads it. One that only an Anthropic pool can take (extended
+// thinking, a server tool, ...) is read for policy alone, and `untranslated` keeps the error that
+// answers it anywhere else.
+Result<MessagesRequest> read_for_pipeline(std::string_view body,
+                                          std::optional<Error>& untranslated) {
+  auto request = read_messages_request(body);
+  if (request.ok() || !only_native_upstreams_take(request.error())) return request;
+  auto native = read_native_only_request(body, "max_tokens");
+  if (!native.ok()) return request;
+  untranslated = request.take_error();
+  MessagesRequest r;
+  r.model = std::move(native.value().model);
+  r.stream = native.value().stream;
+  r.chat_body = std::move(native.value().chat_body);
+  return r;
+}
+
 asio::awaitable<void> respond_anthropic_error(HttpExchange& exchange, const Error& error) {
   const HeaderLines headers{};
   co_await exchange.respond(http_status(error.kind), "application/json",
@@ -66,7 +84,8 @@ void MessagesApi::add_routes(Router& router) {
 }
 
 asio::awaitable<void> MessagesApi::create(HttpExchange& exchange) {
-  auto request = read_messages_request(exchange.body());
+  std::optional<Error> untranslated;
+  auto request = read_for_pipeline(exchange.body(), untranslated);
   if (!request.ok()) {
     co_await respond_anthropic_error(exchange, request.error());
     co_return;
@@ -81,7 +100,11 @@ asio::awaitable<void> MessagesApi::create(HttpExchange& exchange) {
   if (model) {
     relay.model_offset = model->offset;
     relay.model_length = model->erase;
+  } else if (untranslated) {
+    co_await respond_anthropic_error(exchange, *untranslated);
+    co_return;
   }
+  if (untranslated) relay.untranslated = &*untranslated;
   TranslatingExchange translated(exchange, std::move(r.chat_body), translator,
                                  anthropic_authorization(exchange));
   co_await gateway_.serve(translated, ApiKind::kChat, model ? &relay : nullptr);

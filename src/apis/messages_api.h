@@ -3,8 +3,10 @@
 // gateway with the same entitlements, limits, scheduler, backends and ledger as chat, and its
 // answer — whole, or Anthropic's event stream — and its errors come back in Anthropic's shape.
 // A model whose pool is an Anthropic one (`provider: anthropic`) gets the request as received
-// (the model renamed) and the client its answer byte for byte (backend/backend.h NativeRelay);
-// the policy stages still read the chat translation, so a request must translate to be served.
+// (the model renamed) and the client its answer byte for byte (backend/backend.h NativeRelay).
+// A request that uses what the translation cannot carry (extended thinking, server tools, ...) is
+// served by Anthropic pools only, and refused with a 400 naming the field on any other
+// (translate/native_only.h).
 // The key comes in `x-api-key` (Anthropic's clients) or `Authorization: Bearer`.
 #pragma once
 

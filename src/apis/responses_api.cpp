@@ -15,6 +15,7 @@
 #include "openai/request_body.h"
 #include "policy/authenticate.h"
 #include "runtime/offload.h"
+#include "translate/native_only.h"
 #include "translate/responses_object.h"
 #include "translate/responses_request.h"
 #include "translate/responses_response.h"
@@ -50,7 +51,36 @@ struct Prepared {
   // Set when the previous response was relayed to a pool whose upstreams keep its conversation:
   // that pool's name (the request must be relayed there too).
   std::string only_pool;
+  // Set when the request uses what the Chat translation cannot carry: the error that answers it
+  // on a pool that would translate it (translate/native_only.h). `request` then holds only the
+  // fields read_native_only_request() reads, and `native_chat_body` what the policy stages read.
+  std::optional<Error> untranslated;
+  std::string native_chat_body;
 };
+
+// Reads the body into `p`: translated, or (when only a pool that serves the Responses API itself
+// can take it) read for policy alone.
+void read_request(Prepared& p, const std::string& body, const ItemLookup& lookup) {
+  auto request = read_responses_request(body, lookup);
+  if (request.ok()) {
+    p.request = std::move(request.value());
+    return;
+  }
+  auto native = only_native_upstreams_take(request.error())
+                    ? read_native_only_request(body, "max_output_tokens")
+                    : Result<NativeOnlyRequest>(request.error());
+  if (!native.ok()) {
+    p.error = request.take_error();
+    return;
+  }
+  p.untranslated = request.take_error();
+  NativeOnlyRequest& n = native.value();
+  p.request.model = std::move(n.model);
+  p.request.stream = n.stream;
+  p.request.store = n.store;
+  p.request.previous_response_id = std::move(n.previous_response_id);
+  p.native_chat_body = std::move(n.chat_body);
+}
 
 // Reads the body and looks up what it refers to: `item_reference` items and
 // `previous_response_id`, in `responses` (may be null). Blocks on the store: off the loops when
@@ -66,12 +96,8 @@ Prepared prepare(ResponseStore* responses, const std::string& body, const std::s
       return std::move(item.value());
     };
   }
-  auto request = read_responses_request(body, lookup);
-  if (!request.ok()) {
-    p.error = request.take_error();
-    return p;
-  }
-  p.request = std::move(request.value());
+  read_request(p, body, lookup);
+  if (p.error) return p;
   const std::string& previous = p.request.previous_response_id;
   if (previous.empty()) return p;
   if (responses == nullptr) {
@@ -260,7 +286,8 @@ struct Call {
   TranslatingExchange translated;
   std::optional<RelayedResponseKeeper> keeper;  // set: relayable
   NativeRelay relay;
-  std::string only_pool;  // relay.only_pool's
+  std::string only_pool;              // relay.only_pool's
+  std::optional<Error> untranslated;  // relay.untranslated's
 };
 
 Result<std::unique_ptr<Call>> make_call(Prepared& p, HttpExchange& exchange,
@@ -281,6 +308,7 @@ Result<std::unique_ptr<Call>> make_call(Prepared& p, HttpExchange& exchange,
   const auto model = find_model_string(body);
   const bool relayable =
       model && p.history.empty() && find_bytes(body, "item_reference") == std::string_view::npos;
+  if (!relayable && p.untranslated) return std::move(*p.untranslated);
   if (!relayable && !p.only_pool.empty()) {
     return Error::client(ErrorKind::kInvalidRequest,
                          "item_reference items cannot be used with a previous_response_id whose "
@@ -291,9 +319,11 @@ Result<std::unique_ptr<Call>> make_call(Prepared& p, HttpExchange& exchange,
   if (draft) {
     draft->messages_json = concat_message_arrays({p.history, p.request.input_messages_json});
   }
-  auto call = std::make_unique<Call>(exchange, responses_to_chat_body(p.request, p.history), worker,
-                                     responses, make_response_meta(p.request, id, now / 1000),
-                                     std::move(draft));
+  std::string chat_body =
+      p.untranslated ? std::move(p.native_chat_body) : responses_to_chat_body(p.request, p.history);
+  auto call =
+      std::make_unique<Call>(exchange, std::move(chat_body), worker, responses,
+                             make_response_meta(p.request, id, now / 1000), std::move(draft));
   if (relayable) {
     call->keeper.emplace(worker, responses, std::move(relayed_draft));
     call->only_pool = std::move(p.only_pool);
@@ -305,6 +335,8 @@ Result<std::unique_ptr<Call>> make_call(Prepared& p, HttpExchange& exchange,
     relay.client = &exchange;
     relay.keeper = &*call->keeper;
     relay.only_pool = call->only_pool;
+    call->untranslated = std::move(p.untranslated);
+    if (call->untranslated) relay.untranslated = &*call->untranslated;
   }
   return call;
 }

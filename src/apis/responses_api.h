@@ -1,7 +1,9 @@
 // The OpenAI Responses API (POST /v1/responses, GET and DELETE /v1/responses/{id}), served through
 // the Chat Completions pipeline: a request is translated to Chat Completions (translate/), runs
 // through the gateway with the same entitlements, limits, scheduler, backends and ledger as chat,
-// and its answer is translated back, whole or as the Responses event stream.
+// and its answer is translated back, whole or as the Responses event stream. A pool whose
+// upstreams serve the Responses API (native_apis: [responses]) gets the request as received
+// instead, including what the translation cannot carry (translate/native_only.h).
 // With `store` (OpenAI's default), the answer and its conversation are kept in the ResponseStore,
 // scoped to the caller's party, so `previous_response_id` continues from it and its party can
 // read or delete it. Without a store (ledger: { enabled: false }), nothing is kept and the answer

@@ -26,9 +26,9 @@ asio::awaitable<RunOutcome> AnthropicBackend::run(HttpExchange& exchange,
   }
   const std::string_view upstream_model =
       request.upstream_model.empty() ? std::string_view(model.name) : request.upstream_model;
-  const NativeRelay* relay = request.relay != nullptr && request.relay->api == NativeApi::kMessages
-                                 ? request.relay
-                                 : nullptr;
+  const NativeRelay* relay =
+      request.relay != nullptr && relays_natively(*request.relay, *request.pool) ? request.relay
+                                                                                 : nullptr;
   auto body = relay != nullptr ? Result<std::string>(relayed_body(*relay, request.upstream_model))
                                : chat_to_messages_body(
                                      exchange.body(), upstream_model,

@@ -42,7 +42,15 @@ struct NativeRelay {
   // Not empty: the request continues a conversation that this pool's upstreams keep, so it is
   // relayed there or refused (Gateway::dispatch), never translated for another pool.
   std::string_view only_pool;
+  // Set: the request uses what the Chat translation has no counterpart for (this error names it;
+  // translate/native_only.h). It is relayed to a pool whose upstreams speak its API and refused
+  // with this error on any other (Gateway::dispatch); fallback skips pools that cannot relay it.
+  const Error* untranslated = nullptr;
 };
+
+// Whether `pool`'s upstreams take `relay`'s API as received: Messages on a provider: anthropic
+// pool, Responses on a pool with native_apis: [responses].
+bool relays_natively(const NativeRelay& relay, const Pool& pool);
 
 // The relayed body: `relay.body`, but for the model's name on the pool ("": as sent).
 std::string relayed_body(const NativeRelay& relay, std::string_view upstream_model);

@@ -3,6 +3,16 @@
 
 namespace accord {
 
+bool relays_natively(const NativeRelay& relay, const Pool& pool) {
+  switch (relay.api) {
+    case NativeApi::kMessages:
+      return pool.provider == UpstreamProvider::kAnthropic;
+    case NativeApi::kResponses:
+      return pool.native_responses;
+  }
+  return false;
+}
+
 std::string relayed_body(const NativeRelay& relay, std::string_view upstream_model) {
   if (upstream_model.empty()) return std::string(relay.body);
   BodyEdit rename{relay.model_offset, relay.model_length, {}};

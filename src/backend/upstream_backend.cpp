@@ -30,8 +30,8 @@ asio::awaitable<RunOutcome> UpstreamBackend::run(HttpExchange& exchange,
                                                  const BackendRequest& request,
                                                  const HeaderLines& headers,
                                                  const RunControl& control) {
-  if (request.relay != nullptr && request.relay->api == NativeApi::kResponses &&
-      request.pool->native_responses && request.kind == ApiKind::kChat) {
+  if (request.relay != nullptr && relays_natively(*request.relay, *request.pool) &&
+      request.kind == ApiKind::kChat) {
     co_return co_await relay_responses(*endpoints_, clients_.current(), request, headers, clock_,
                                        control);
   }

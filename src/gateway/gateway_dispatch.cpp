@@ -22,11 +22,19 @@ void sample_upstream(const RunOutcome& outcome, RequestContext& ctx) {
   sample.rate_limited = outcome.rate_limited;
 }
 
-// A request that continues a conversation kept by one pool's upstreams (NativeRelay::only_pool)
-// and was placed on another pool: its error, since no other pool knows the conversation.
-std::optional<Error> misplaced_continuation(const RequestContext& ctx, const Pool& pool) {
-  if (ctx.relay == nullptr || ctx.relay->only_pool.empty()) return std::nullopt;
-  if (pool.name == ctx.relay->only_pool && pool.native_responses) return std::nullopt;
+// A request that only some pools can serve, placed on another: one that continues a
+// conversation kept by one pool's upstreams (NativeRelay::only_pool), since no other pool knows
+// the conversation, or one that only upstreams speaking its API take (NativeRelay::untranslated).
+// Its error, or nullopt.
+std::optional<Error> misplaced_relay(const RequestContext& ctx, const Pool& pool) {
+  if (ctx.relay == nullptr) return std::nullopt;
+  if (ctx.relay->only_pool.empty()) {
+    if (ctx.relay->untranslated == nullptr || relays_natively(*ctx.relay, pool)) {
+      return std::nullopt;
+    }
+    return *ctx.relay->untranslated;
+  }
+  if (pool.name == ctx.relay->only_pool && relays_natively(*ctx.relay, pool)) return std::nullopt;
   return Error::client(ErrorKind::kInvalidRequest,
                        fmt::format("previous_response_id names a response that pool '{}' keeps, "
                                    "and this request was placed on pool '{}', which cannot "
@@ -58,7 +66,7 @@ asio::awaitable<void> Gateway::dispatch(HttpExchange& exchange, RequestContext& 
   request.relay = ctx.relay;
   request.traceparent = ctx.trace.traceparent_header();
   request.tracestate = ctx.trace.tracestate;
-  if (auto misplaced = misplaced_continuation(ctx, *request.pool)) {
+  if (auto misplaced = misplaced_relay(ctx, *request.pool)) {
     ctx.error = std::move(misplaced);
     co_return;
   }

@@ -35,8 +35,15 @@ asio::awaitable<void> Gateway::run_on_pools(HttpExchange& exchange, RequestConte
     if (next == 0 && chain.empty()) {
       chain = fallback_pools(*ctx.snapshot->agreement, ctx.party, ctx.model,
                              ctx.ticket->cls == SchedClass::kReserved);
-      // A conversation that one pool's upstreams keep is continued there or nowhere.
+      // A conversation that one pool's upstreams keep is continued there or nowhere; a request
+      // that only upstreams speaking its API take falls back to such pools only.
       if (ctx.relay != nullptr && !ctx.relay->only_pool.empty()) chain.clear();
+      if (ctx.relay != nullptr && ctx.relay->untranslated != nullptr) {
+        std::erase_if(chain, [&](PoolId pool) {
+          return !relays_natively(*ctx.relay,
+                                  ctx.snapshot->agreement->pools[static_cast<size_t>(pool)]);
+        });
+      }
     }
     const bool may_fall_back = next < chain.size();
     if (ctx.ticket->state == Ticket::State::kRefused) {

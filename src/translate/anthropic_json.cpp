@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "translate/native_only.h"
+
 namespace accord::anthropic_json {
 namespace {
 
@@ -55,12 +57,16 @@ Error missing(std::string param) {
 
 Error unknown_field(std::string param) {
   std::string message = fmt::format("{}: Extra inputs are not permitted", param);
-  return invalid(std::move(param), std::move(message));
+  Error e = invalid(std::move(param), std::move(message));
+  e.code = kUnknownParameter;
+  return e;
 }
 
 Error untranslatable(std::string param, std::string_view why) {
   std::string message = fmt::format("{}: {}", param, why);
-  return invalid(std::move(param), std::move(message));
+  Error e = invalid(std::move(param), std::move(message));
+  e.code = kUnsupportedParameter;
+  return e;
 }
 
 Error bad_json() {

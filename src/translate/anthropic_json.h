@@ -25,6 +25,7 @@ std::string path(std::string_view base, size_t index);
 Error invalid(std::string param, std::string message);
 Error wrong_type(std::string param, std::string_view expected, dom::element value);
 Error missing(std::string param);
+// Codes "unknown_parameter" and "unsupported_parameter" (translate/native_only.h).
 Error unknown_field(std::string param);
 // A field that is valid where it came from but has no counterpart on the other side.
 Error untranslatable(std::string param, std::string_view why);

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "translate/native_only.h"
+
 namespace accord::responses_detail {
 
 namespace {
@@ -58,10 +60,19 @@ Error missing_param(std::string_view param) {
 }
 
 Error not_translatable(std::string param, std::string_view what) {
-  return invalid_param(std::move(param),
-                       fmt::format("{} is not supported: this server answers /v1/responses "
-                                   "through Chat Completions, which has no equivalent.",
-                                   what));
+  Error e = invalid_param(std::move(param),
+                          fmt::format("{} is not supported: this server answers /v1/responses "
+                                      "through Chat Completions, which has no equivalent.",
+                                      what));
+  e.code = kUnsupportedParameter;
+  return e;
+}
+
+Error unknown_param(std::string param) {
+  std::string message = fmt::format("Unknown parameter: '{}'.", param);
+  Error e = invalid_param(std::move(param), std::move(message));
+  e.code = kUnknownParameter;
+  return e;
 }
 
 Error bad_json_body() {

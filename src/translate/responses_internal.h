@@ -24,7 +24,10 @@ Error invalid_param(std::string param, std::string message);
 Error wrong_type(std::string_view param, std::string_view expected, dom::element value);
 Error missing_param(std::string_view param);
 // A field Chat Completions cannot carry: "<what> is not supported ..." naming `param`.
+// Its code is "unsupported_parameter" (translate/native_only.h).
 Error not_translatable(std::string param, std::string_view what);
+// A field this gateway does not know: "Unknown parameter: 'x'.", code "unknown_parameter".
+Error unknown_param(std::string param);
 Error bad_json_body();
 
 bool is_null(dom::element v);

@@ -182,7 +182,7 @@ class RequestReader {
     } else if (key == "context_management") {
       return refuse_unless_empty(key, v, "'context_management'");
     } else {
-      return invalid_param(std::string(key), fmt::format("Unknown parameter: '{}'.", key));
+      return unknown_param(std::string(key));
     }
     return Status();
   }
@@ -228,7 +228,7 @@ class RequestReader {
       } else if (key == "summary" || key == "generate_summary") {
         if (!is_null(value)) return not_translatable(param, fmt::format("'{}'", param));
       } else {
-        return invalid_param(param, fmt::format("Unknown parameter: '{}'.", param));
+        return unknown_param(param);
       }
     }
     return Status();
@@ -242,7 +242,7 @@ class RequestReader {
       const std::string param = fmt::format("stream_options.{}", key);
       bool obfuscate = false;  // accord's events carry no obfuscation padding either way
       if (key != "include_obfuscation") {
-        return invalid_param(param, fmt::format("Unknown parameter: '{}'.", param));
+        return unknown_param(param);
       }
       if (Status s = optional_bool(param, value, obfuscate); !s) return s;
     }

@@ -10,10 +10,6 @@ namespace accord::responses_detail {
 
 namespace {
 
-Error unknown_param(const std::string& param) {
-  return invalid_param(param, fmt::format("Unknown parameter: '{}'.", param));
-}
-
 // A required string member.
 Status string_member(dom::object object, std::string_view key, const std::string& param,
                      std::string_view& out) {

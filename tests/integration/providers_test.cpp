@@ -209,6 +209,29 @@ TEST_F(AnthropicPool, MessagesAreRelayedAsReceivedWithTheirUsageInTheLedger) {
             2);
 }
 
+// Extended thinking (and whatever else the Chat translation cannot carry) is relayed as received
+// to the Anthropic pool, and refused with a 400 naming the field for a model served elsewhere.
+TEST_F(AnthropicPool, WhatOnlyTheMessagesApiCarriesIsRelayedAndRefusedWhereItWouldBeTranslated) {
+  Served s = serve();
+  const std::string thinking =
+      R"({"model":"m-up","max_tokens":2048,"thinking":{"type":"enabled","budget_tokens":1024},)"
+      R"("messages":[{"role":"user","content":"hi"}]})";
+  const HttpResponse r = http(s.port, "POST", "/v1/messages", thinking, bearer(kAcmeKey));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body, anthropic_answer_body(false));
+  ASSERT_EQ(upstream_.posts().size(), 1u);
+  EXPECT_EQ(upstream_.posts()[0].body, thinking);
+
+  std::string elsewhere = thinking;
+  elsewhere.replace(elsewhere.find("m-up"), 4, "m-local");
+  const HttpResponse refused = http(s.port, "POST", "/v1/messages", elsewhere, bearer(kAcmeKey));
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  EXPECT_EQ(refused.body.rfind(R"({"type":"error","error":{"type":"invalid_request_error")", 0), 0u)
+      << refused.body;
+  EXPECT_NE(refused.body.find("thinking"), std::string::npos) << refused.body;
+  EXPECT_EQ(upstream_.posts().size(), 1u);
+}
+
 // Anthropic's error event in the middle of a relayed stream reaches the client as Anthropic wrote
 // it and ends the stream; the ledger records the failure.
 TEST_F(AnthropicPool, AnErrorEventEndsARelayedStream) {

@@ -164,5 +164,37 @@ TEST_F(ResponsesPool, AChatOnlyPoolGetsTheRequestTranslated) {
   EXPECT_EQ(upstream_.posts()[0].target, "/v1/chat/completions");
 }
 
+// What the Chat translation cannot carry (reasoning summaries, a built-in tool, a field newer
+// than accord) is relayed as received to a pool that serves the Responses API, and refused with
+// a 400 naming the field where the request would be translated.
+TEST_F(ResponsesPool, WhatOnlyTheResponsesApiCarriesIsRelayedAndRefusedWhereItWouldBeTranslated) {
+  const std::string request =
+      R"({"model":"m-up","input":"hi","reasoning":{"effort":"high","summary":"auto"},)"
+      R"("tools":[{"type":"web_search"}],"a_field_newer_than_accord":1,"max_output_tokens":64})";
+  {
+    Served s = serve();
+    const HttpResponse r = http(s.port, "POST", "/v1/responses", request, bearer(kAcmeKey));
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.body, responses_answer_body(false));
+    ASSERT_EQ(upstream_.posts().size(), 1u);
+    EXPECT_EQ(upstream_.posts()[0].target, "/v1/responses");
+    EXPECT_EQ(upstream_.posts()[0].body, request);
+    EXPECT_EQ(http(s.port, "GET", "/v1/responses/resp_up_1", "", bearer(kAcmeKey)).status, 200);
+    s.process->signal(SIGTERM);
+    ASSERT_EQ(s.process->wait_exit(), 0);
+    EXPECT_EQ(count_rows(ledger(), "model = 'm-up' AND status = 200 AND completion_tokens = 4"), 1);
+  }
+  Served s = serve("max_retries: 0");
+  const HttpResponse r = http(s.port, "POST", "/v1/responses", request, bearer(kAcmeKey));
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(r.body.find(R"("param":"reasoning.summary")"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find(R"("code":"unsupported_parameter")"), std::string::npos) << r.body;
+  EXPECT_EQ(upstream_.posts().size(), 1u) << "nothing more went upstream";
+  // A request that is wrong in any API is refused before it goes anywhere.
+  const HttpResponse wrong =
+      http(s.port, "POST", "/v1/responses", R"({"model":"m-up","input":7})", bearer(kAcmeKey));
+  EXPECT_EQ(wrong.status, 400) << wrong.body;
+}
+
 }  // namespace
 }  // namespace accord::testing

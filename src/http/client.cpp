@@ -19,6 +19,7 @@
 #include "http/http1_parser.h"
 #include "http/parse_buffered.h"
 #include "http/tls_client.h"
+#include "http/tls_session_cache.h"
 #include "http/write_all.h"
 
 namespace accord {
@@ -97,9 +98,13 @@ struct HttpClientPool::Impl {
   asio::io_context& io;
   std::shared_ptr<DeadlineSweeper> sweeper;
   tcp::resolver resolver;
+  // The TLS sessions to resume, by connection key (declared before `idle`: its connections go
+  // first).
+  std::unordered_map<std::string, TlsSessionCache> sessions;
   std::unordered_map<std::string, IdleList> idle;
   std::unordered_map<std::string, tcp::resolver::results_type> resolved;
   std::atomic<uint64_t> tls_handshakes{0};
+  std::atomic<uint64_t> tls_resumed{0};
   // The last target's list: a loop's requests mostly go to the same few upstreams, so a string
   // comparison usually replaces a hash and a lookup.
   const std::string* last_key = nullptr;
@@ -131,13 +136,14 @@ namespace {
 // The handshake on a connection just opened to `target`, within the connect timeout. A failure
 // is logged: the client sees it too, but the operator must learn that a certificate is refused.
 asio::awaitable<Status> handshake(ClientConnection& c, const ClientTarget& target,
-                                  const ClientTimeouts& t) {
+                                  const ClientTimeouts& t, TlsSessionCache& sessions) {
   c.tls.emplace(c.socket, target.tls->native());
   std::string why;
   if (!TlsClientContext::expect_host(c.tls->native_handle(), target.host)) {
     why = fmt::format("'{}' cannot be checked against a certificate", target.host);
   } else {
     error_code ec;
+    sessions.attach(c.tls->native_handle());
     c.set_deadline(after_ms(t.connect_ms));
     co_await c.tls->async_handshake(ssl::stream_base::client, use_ec(ec));
     c.clear_deadline();
@@ -166,6 +172,10 @@ size_t HttpClientPool::idle_connections() const {
 
 uint64_t HttpClientPool::tls_handshakes() const {
   return impl_->tls_handshakes.load(std::memory_order_relaxed);
+}
+
+uint64_t HttpClientPool::tls_resumed() const {
+  return impl_->tls_resumed.load(std::memory_order_relaxed);
 }
 
 asio::awaitable<Result<std::unique_ptr<ClientConnection>>> HttpClientPool::connect(
@@ -206,8 +216,12 @@ asio::awaitable<Result<std::unique_ptr<ClientConnection>>> HttpClientPool::conne
   connection->socket.non_blocking(true, ec);  // for write_all()
   if (target.tls) {
     impl_->tls_handshakes.fetch_add(1, std::memory_order_relaxed);
-    Status shaken = co_await handshake(*connection, target, t);
+    TlsSessionCache& sessions = impl_->sessions[target.connection_key];
+    Status shaken = co_await handshake(*connection, target, t, sessions);
     if (!shaken.ok()) co_return shaken.take_error();
+    if (SSL_session_reused(connection->tls->native_handle()) == 1) {
+      impl_->tls_resumed.fetch_add(1, std::memory_order_relaxed);
+    }
   }
   co_return connection;
 }

@@ -2,7 +2,8 @@
 // pool per event loop (no locks), with connect, first-byte and idle timeouts. The response body
 // is read piece by piece as it arrives (chunked encoding removed), so streams are relayed, never
 // buffered whole. A target may be TLS (https): a connection then makes its handshake once, when
-// it is opened, and is kept alive and reused like a plain one. Beast and Asio's ssl types stay
+// it is opened (resuming the target's last session when the upstream allows), and is kept alive
+// and reused like a plain one. Beast and Asio's ssl types stay
 // inside client.cpp and tls_client.cpp.
 #pragma once
 
@@ -92,6 +93,9 @@ class HttpClientPool {
   // TLS handshakes this pool has begun (failed ones too): one per connection opened, none per
   // request on a kept-alive one. Any thread may read it.
   uint64_t tls_handshakes() const;
+  // Of those, the ones that resumed the target's last session (http/tls_session_cache.h): no
+  // certificate sent or verified. Any thread may read it.
+  uint64_t tls_resumed() const;
 
  private:
   friend class ClientResponse;

@@ -10,6 +10,7 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include "http/tls_file.h"
+#include "http/tls_session_cache.h"
 
 namespace accord {
 namespace {
@@ -62,6 +63,7 @@ Result<std::shared_ptr<const TlsClientContext>> TlsClientContext::load(const std
   SSL_CTX* ctx = c->context_->native_handle();
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+  TlsSessionCache::enable(ctx);
   if (ca_file.empty()) {
     error_code ec;
     c->context_->set_default_verify_paths(ec);

@@ -61,6 +61,7 @@ asio::awaitable<void> serve(ssl::stream<tcp::socket> stream, TlsUpstream::Counte
     co_return;
   }
   ++counters.handshakes;
+  if (SSL_session_reused(stream.native_handle()) == 1) ++counters.resumed;
   std::string in;
   char buf[16384];
   for (;;) {

@@ -24,12 +24,14 @@ class TlsUpstream {
   int port() const { return port_; }
   int handshakes() const { return counters_.handshakes.load(); }  // completed
   int failed_handshakes() const { return counters_.failed_handshakes.load(); }
+  int resumed() const { return counters_.resumed.load(); }  // handshakes that resumed a session
   int completions() const { return counters_.completions.load(); }      // POSTs answered
   int health_checks() const { return counters_.health_checks.load(); }  // GETs answered
 
   struct Counters {
     std::atomic<int> handshakes{0};
     std::atomic<int> failed_handshakes{0};
+    std::atomic<int> resumed{0};
     std::atomic<int> completions{0};
     std::atomic<int> health_checks{0};
   };

@@ -78,21 +78,12 @@ TEST_F(TlsUpstreamTest, SequentialRequestsThroughTheGatewayMakeNoNewHandshake) {
   EXPECT_EQ(upstream.handshakes(), after_first);
 }
 
-// The client pool itself, in this process: its own count, exactly one handshake for N requests.
-TEST_F(TlsUpstreamTest, ClientPoolMakesOneHandshakeForSequentialRequests) {
-  TlsUpstream upstream(ca_.issue({"localhost"}, {"127.0.0.1"}));
-  auto tls = TlsClientContext::load(ca_file_);
-  ASSERT_TRUE(tls.ok()) << tls.error().message;
-  const ClientTarget target =
-      make_client_target("127.0.0.1", static_cast<uint16_t>(upstream.port()), 8, tls.value());
-  asio::io_context io;
-  auto sweeper = std::make_shared<DeadlineSweeper>(io, 100 * kNanosPerMilli);
-  HttpClientPool pool(io, sweeper);
-  constexpr int kRequests = 10;
+// Sends `n` chat requests one after another through `pool` on `io`; how many were answered 200.
+int send_sequentially(asio::io_context& io, HttpClientPool& pool, const ClientTarget& target, int n,
+                      std::string& failure) {
   int answered = 0;
-  std::string failure;
   auto requests = [&]() -> asio::awaitable<void> {
-    for (int i = 0; i < kRequests; ++i) {
+    for (int i = 0; i < n; ++i) {
       const std::string body = chat_body(i % 2 == 1);
       const std::string head = fmt::format(
           "POST /v1/chat/completions HTTP/1.1\r\nHost: {}\r\nContent-Type: "
@@ -110,12 +101,49 @@ TEST_F(TlsUpstreamTest, ClientPoolMakesOneHandshakeForSequentialRequests) {
   };
   asio::co_spawn(io, requests(), asio::detached);
   io.run();
+  return answered;
+}
+
+// The client pool itself, in this process: its own count, exactly one handshake for N requests.
+TEST_F(TlsUpstreamTest, ClientPoolMakesOneHandshakeForSequentialRequests) {
+  TlsUpstream upstream(ca_.issue({"localhost"}, {"127.0.0.1"}));
+  auto tls = TlsClientContext::load(ca_file_);
+  ASSERT_TRUE(tls.ok()) << tls.error().message;
+  const ClientTarget target =
+      make_client_target("127.0.0.1", static_cast<uint16_t>(upstream.port()), 8, tls.value());
+  asio::io_context io;
+  auto sweeper = std::make_shared<DeadlineSweeper>(io, 100 * kNanosPerMilli);
+  HttpClientPool pool(io, sweeper);
+  constexpr int kRequests = 10;
+  std::string failure;
+  EXPECT_EQ(send_sequentially(io, pool, target, kRequests, failure), kRequests);
   EXPECT_EQ(failure, "");
-  EXPECT_EQ(answered, kRequests);
   EXPECT_EQ(pool.tls_handshakes(), 1u);
   EXPECT_EQ(pool.idle_connections(), 1u);
   EXPECT_EQ(upstream.handshakes(), 1);
   EXPECT_EQ(upstream.completions(), kRequests);
+}
+
+// A connection opened after another was closed resumes the target's last session: the upstream
+// sends no certificate and the pool verifies none again (nginx's proxy_ssl_session_reuse). Here
+// no connection is kept (max_idle 0), so each request opens one.
+TEST_F(TlsUpstreamTest, AReopenedConnectionResumesTheTargetsSession) {
+  TlsUpstream upstream(ca_.issue({"localhost"}, {"127.0.0.1"}));
+  auto tls = TlsClientContext::load(ca_file_);
+  ASSERT_TRUE(tls.ok()) << tls.error().message;
+  const ClientTarget target =
+      make_client_target("127.0.0.1", static_cast<uint16_t>(upstream.port()), 0, tls.value());
+  asio::io_context io;
+  auto sweeper = std::make_shared<DeadlineSweeper>(io, 100 * kNanosPerMilli);
+  HttpClientPool pool(io, sweeper);
+  constexpr int kRequests = 4;
+  std::string failure;
+  EXPECT_EQ(send_sequentially(io, pool, target, kRequests, failure), kRequests);
+  EXPECT_EQ(failure, "");
+  EXPECT_EQ(pool.tls_handshakes(), 4u);
+  EXPECT_EQ(pool.tls_resumed(), 3u);
+  EXPECT_EQ(upstream.handshakes(), 4);
+  EXPECT_EQ(upstream.resumed(), 3);
 }
 
 struct Refusal {

@@ -78,48 +78,54 @@ TEST_F(TlsUpstreamTest, SequentialRequestsThroughTheGatewayMakeNoNewHandshake) {
   EXPECT_EQ(upstream.handshakes(), after_first);
 }
 
-// Sends `n` chat requests one after another through `pool` on `io`; how many were answered 200.
-int send_sequentially(asio::io_context& io, HttpClientPool& pool, const ClientTarget& target, int n,
-                      std::string& failure) {
-  int answered = 0;
-  auto requests = [&]() -> asio::awaitable<void> {
-    for (int i = 0; i < n; ++i) {
-      const std::string body = chat_body(i % 2 == 1);
-      const std::string head = fmt::format(
-          "POST /v1/chat/completions HTTP/1.1\r\nHost: {}\r\nContent-Type: "
-          "application/json\r\nContent-Length: {}\r\n\r\n",
-          target.host_header, body.size());
-      auto response = co_await pool.send(target, head, body, ClientTimeouts{});
-      if (!response.ok()) {
-        failure = response.error().message;
-        co_return;
+// The client pool itself, in this process, in front of `upstream`: sends `n` chat requests one
+// after another, keeping at most `max_idle` connections; how many were answered 200.
+struct DirectPool {
+  DirectPool(const TlsUpstream& upstream, const std::string& ca_file, size_t max_idle) {
+    auto tls = TlsClientContext::load(ca_file);
+    EXPECT_TRUE(tls.ok()) << tls.error().message;
+    target = make_client_target("127.0.0.1", static_cast<uint16_t>(upstream.port()), max_idle,
+                                tls.ok() ? tls.value() : nullptr);
+  }
+  int send_sequentially(int n) {
+    int answered = 0;
+    auto requests = [&]() -> asio::awaitable<void> {
+      for (int i = 0; i < n; ++i) {
+        const std::string body = chat_body(i % 2 == 1);
+        const std::string head = fmt::format(
+            "POST /v1/chat/completions HTTP/1.1\r\nHost: {}\r\nContent-Type: "
+            "application/json\r\nContent-Length: {}\r\n\r\n",
+            target.host_header, body.size());
+        auto response = co_await pool.send(target, head, body, ClientTimeouts{});
+        if (!response.ok()) {
+          failure = response.error().message;
+          co_return;
+        }
+        std::string answer;
+        const Status read = co_await response.value().read_all(answer, size_t{1} << 20);
+        if (read.ok() && response.value().status() == 200) ++answered;
       }
-      std::string answer;
-      const Status read = co_await response.value().read_all(answer, size_t{1} << 20);
-      if (read.ok() && response.value().status() == 200) ++answered;
-    }
-  };
-  asio::co_spawn(io, requests(), asio::detached);
-  io.run();
-  return answered;
-}
+    };
+    asio::co_spawn(io, requests(), asio::detached);
+    io.run();
+    return answered;
+  }
 
-// The client pool itself, in this process: its own count, exactly one handshake for N requests.
+  ClientTarget target;
+  asio::io_context io;
+  HttpClientPool pool{io, std::make_shared<DeadlineSweeper>(io, 100 * kNanosPerMilli)};
+  std::string failure;
+};
+
+// Exactly one handshake for N requests, by the pool's count and the upstream's.
 TEST_F(TlsUpstreamTest, ClientPoolMakesOneHandshakeForSequentialRequests) {
   TlsUpstream upstream(ca_.issue({"localhost"}, {"127.0.0.1"}));
-  auto tls = TlsClientContext::load(ca_file_);
-  ASSERT_TRUE(tls.ok()) << tls.error().message;
-  const ClientTarget target =
-      make_client_target("127.0.0.1", static_cast<uint16_t>(upstream.port()), 8, tls.value());
-  asio::io_context io;
-  auto sweeper = std::make_shared<DeadlineSweeper>(io, 100 * kNanosPerMilli);
-  HttpClientPool pool(io, sweeper);
+  DirectPool direct(upstream, ca_file_, 8);
   constexpr int kRequests = 10;
-  std::string failure;
-  EXPECT_EQ(send_sequentially(io, pool, target, kRequests, failure), kRequests);
-  EXPECT_EQ(failure, "");
-  EXPECT_EQ(pool.tls_handshakes(), 1u);
-  EXPECT_EQ(pool.idle_connections(), 1u);
+  EXPECT_EQ(direct.send_sequentially(kRequests), kRequests);
+  EXPECT_EQ(direct.failure, "");
+  EXPECT_EQ(direct.pool.tls_handshakes(), 1u);
+  EXPECT_EQ(direct.pool.idle_connections(), 1u);
   EXPECT_EQ(upstream.handshakes(), 1);
   EXPECT_EQ(upstream.completions(), kRequests);
 }
@@ -129,19 +135,11 @@ TEST_F(TlsUpstreamTest, ClientPoolMakesOneHandshakeForSequentialRequests) {
 // no connection is kept (max_idle 0), so each request opens one.
 TEST_F(TlsUpstreamTest, AReopenedConnectionResumesTheTargetsSession) {
   TlsUpstream upstream(ca_.issue({"localhost"}, {"127.0.0.1"}));
-  auto tls = TlsClientContext::load(ca_file_);
-  ASSERT_TRUE(tls.ok()) << tls.error().message;
-  const ClientTarget target =
-      make_client_target("127.0.0.1", static_cast<uint16_t>(upstream.port()), 0, tls.value());
-  asio::io_context io;
-  auto sweeper = std::make_shared<DeadlineSweeper>(io, 100 * kNanosPerMilli);
-  HttpClientPool pool(io, sweeper);
-  constexpr int kRequests = 4;
-  std::string failure;
-  EXPECT_EQ(send_sequentially(io, pool, target, kRequests, failure), kRequests);
-  EXPECT_EQ(failure, "");
-  EXPECT_EQ(pool.tls_handshakes(), 4u);
-  EXPECT_EQ(pool.tls_resumed(), 3u);
+  DirectPool direct(upstream, ca_file_, 0);
+  EXPECT_EQ(direct.send_sequentially(4), 4);
+  EXPECT_EQ(direct.failure, "");
+  EXPECT_EQ(direct.pool.tls_handshakes(), 4u);
+  EXPECT_EQ(direct.pool.tls_resumed(), 3u);
   EXPECT_EQ(upstream.handshakes(), 4);
   EXPECT_EQ(upstream.resumed(), 3);
 }

@@ -63,6 +63,39 @@ TEST(JsonWriter, EscapesAndReplacesInvalidUtf8) {
             "\"bad\":\"ok\xef\xbf\xbd\xc3\xa9\"}");
 }
 
+// The eight-bytes-at-a-time scan finds every byte that needs escaping or UTF-8 checking, wherever
+// it falls in a string of every length around the eight-byte groups: each special byte put at
+// each position of a plain string is escaped as a lone byte would be.
+TEST(JsonWriter, EscapesASpecialByteAtEveryPosition) {
+  const std::pair<char, std::string> specials[] = {{'"', "\\\""},
+                                                   {'\\', "\\\\"},
+                                                   {'\n', "\\n"},
+                                                   {'\x1f', "\\u001f"},
+                                                   {'\x00', "\\u0000"},
+                                                   {'\x7f', "\x7f"},
+                                                   {'\xff', "\xef\xbf\xbd"},
+                                                   {' ', " "}};
+  for (size_t length = 1; length <= 33; ++length) {
+    for (size_t at = 0; at < length; ++at) {
+      for (const auto& [byte, escaped] : specials) {
+        std::string s(length, 'a');
+        s[at] = byte;
+        std::string out;
+        append_json_string(out, s);
+        std::string expected = "\"";  // (appended: GCC 12 warns falsely on a chain of +)
+        expected.append(at, 'a').append(escaped).append(length - at - 1, 'a').push_back('"');
+        ASSERT_EQ(out, expected) << "length " << length << ", at " << at;
+      }
+    }
+  }
+}
+
+TEST(Rfc3339, FormatsEveryField) {
+  EXPECT_EQ(format_rfc3339(0), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(format_rfc3339(951782399007), "2000-02-28T23:59:59.007Z");
+  EXPECT_EQ(format_rfc3339(253402300799999), "9999-12-31T23:59:59.999Z");
+}
+
 // find_bytes() agrees with string_view::find on haystacks of every length around the 16-byte
 // blocks, needles of 1 to 9 bytes, at every position (and absent), over a small alphabet so that
 // partial matches are common.

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <cmath>
+#include <cstring>
 
 namespace accord {
 namespace {
@@ -32,6 +34,27 @@ size_t utf8_sequence_length(std::string_view s, size_t i) {
   return n;
 }
 
+// Where the run of bytes of `s` from `from` on that need no escaping and are ASCII ends: the
+// offset of the first control character, '"', '\\' or byte of 0x80 or more, or the offset of the
+// last incomplete group of eight (which the caller reads byte by byte). Eight bytes at a time,
+// with the zero-byte and less-than tests of "Bit Twiddling Hacks".
+size_t plain_ascii_end(std::string_view s, size_t from) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  size_t i = from;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w = 0;
+    std::memcpy(&w, s.data() + i, 8);
+    const uint64_t quote = w ^ (kOnes * '"');
+    const uint64_t backslash = w ^ (kOnes * '\\');
+    const uint64_t special = (((w - kOnes * 0x20) & ~w) | ((quote - kOnes) & ~quote) |
+                              ((backslash - kOnes) & ~backslash) | w) &
+                             kHigh;
+    if (special != 0) break;
+  }
+  return i;
+}
+
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view s) {
@@ -39,7 +62,7 @@ void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
   size_t run_start = 0;
   auto flush = [&](size_t end) { out.append(s.data() + run_start, end - run_start); };
-  for (size_t i = 0; i < s.size();) {
+  for (size_t i = plain_ascii_end(s, 0); i < s.size();) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
       ++i;
@@ -138,13 +161,15 @@ JsonWriter& JsonWriter::value(std::string_view s) {
 
 JsonWriter& JsonWriter::value(int64_t v) {
   separate();
-  fmt::format_to(std::back_inserter(out_), "{}", v);
+  char digits[24];
+  out_.append(digits, std::to_chars(digits, digits + sizeof digits, v).ptr);
   return *this;
 }
 
 JsonWriter& JsonWriter::value(uint64_t v) {
   separate();
-  fmt::format_to(std::back_inserter(out_), "{}", v);
+  char digits[24];
+  out_.append(digits, std::to_chars(digits, digits + sizeof digits, v).ptr);
   return *this;
 }
 

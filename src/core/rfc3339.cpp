@@ -73,13 +73,28 @@ std::string format_rfc3339(UnixMillis t) {
   const auto day_point = floor<days>(tp);
   const year_month_day ymd{day_point};
   const hh_mm_ss<milliseconds> hms{tp - day_point};
-  std::string out =
-      fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}", static_cast<int>(ymd.year()),
-                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                  hms.hours().count(), hms.minutes().count(), hms.seconds().count());
-  if (hms.subseconds().count() != 0) out += fmt::format(".{:03d}", hms.subseconds().count());
-  out += 'Z';
-  return out;
+  // Digit by digit rather than through fmt: the access log writes one per request.
+  char text[] = "0000-00-00T00:00:00.000Z";
+  const auto put = [&text](size_t at, int64_t value, size_t width) {
+    for (size_t k = width; k > 0; --k, value /= 10)
+      text[at + k - 1] = static_cast<char>('0' + value % 10);
+  };
+  const int year = static_cast<int>(ymd.year());
+  if (year < 0 || year > 9999) {
+    return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z", year,
+                       static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                       hms.hours().count(), hms.minutes().count(), hms.seconds().count());
+  }
+  put(0, year, 4);
+  put(5, static_cast<unsigned>(ymd.month()), 2);
+  put(8, static_cast<unsigned>(ymd.day()), 2);
+  put(11, hms.hours().count(), 2);
+  put(14, hms.minutes().count(), 2);
+  put(17, hms.seconds().count(), 2);
+  const int64_t millis = hms.subseconds().count();
+  if (millis == 0) return std::string(text, 19) + 'Z';
+  put(20, millis, 3);
+  return std::string(text, sizeof text - 1);
 }
 
 }  // namespace accord

@@ -145,5 +145,29 @@ TEST(Fallback, AFullPoolHandsTheRequestOn) {
   s.process->wait_exit();
 }
 
+// A Responses request that only a pool serving the API itself can take (reasoning summaries) does
+// not fall back to a pool that would translate it: the upstream's refusal reaches the client. One
+// that translates falls back to the built-in engine as chat does.
+TEST(Fallback, WhatOnlyANativePoolTakesDoesNotFallBackToATranslatingOne) {
+  FaultUpstream upstream(Fault::kStatus, 503);
+  TempDir dir;
+  TestAgreement t = fallback_agreement(upstream.port());
+  t.up_extra = "fallback: [ local ]\n    native_apis: [ responses ]\n    max_retries: 0";
+  Served s = start_serve(dir.write("a.yaml", agreement_yaml(t, dir)), {"--workers", "1"});
+  const HttpResponse translatable =
+      http(s.port, "POST", "/v1/responses",
+           R"({"model":"m-fb","input":"Hi","max_output_tokens":4})", bearer(kAcmeKey));
+  EXPECT_EQ(translatable.status, 200) << translatable.body;
+  EXPECT_NE(translatable.body.find(R"("object":"response")"), std::string::npos)
+      << translatable.body;
+  const HttpResponse native_only =
+      http(s.port, "POST", "/v1/responses",
+           R"({"model":"m-fb","input":"Hi","max_output_tokens":4,"reasoning":{"summary":"auto"}})",
+           bearer(kAcmeKey));
+  EXPECT_EQ(native_only.status, 503) << native_only.body;
+  EXPECT_NE(native_only.body.find("upstream says no"), std::string::npos) << native_only.body;
+  EXPECT_EQ(upstream.completions(), 2);
+}
+
 }  // namespace
 }  // namespace accord::testing

@@ -35,14 +35,6 @@ std::unique_ptr<Generation> submit(LiveEngine& engine, const RunControl& run, in
   return engine.submit(prompt, output, waiter);
 }
 
-bool stop_requested(const RunControl& run) {
-  return run.stop != nullptr && run.stop->is_set();
-}
-
-void mark_output(const RunControl& run) {
-  if (run.output_started != nullptr) run.output_started->store(true, std::memory_order_release);
-}
-
 asio::awaitable<RunOutcome> serve_embeddings(LiveEngine& engine, HttpExchange& exchange,
                                              const RequestBody& body, const EngineLimits& limits,
                                              const ResponseMeta& meta, const HeaderLines& headers,
@@ -77,7 +69,7 @@ asio::awaitable<RunOutcome> serve_embeddings(LiveEngine& engine, HttpExchange& e
     generations.push_back(submit(engine, run, tokens, 0, waiter));
   }
   for (;;) {
-    if (stop_requested(run)) {
+    if (run.stop_requested()) {
       for (auto& g : generations) g->cancel();
       outcome.stopped = true;
       co_return outcome;
@@ -99,20 +91,12 @@ asio::awaitable<RunOutcome> serve_embeddings(LiveEngine& engine, HttpExchange& e
     outcome.error = unrecorded_error();
     co_return outcome;
   }
-  mark_output(run);
+  run.mark_output();
   if (!co_await exchange.respond(200, "application/json", out, headers)) outcome.client_gone = true;
   co_return outcome;
 }
 
 }  // namespace
-
-Error preempted_error() {
-  Error e = Error::internal(ErrorKind::kPreempted,
-                            "This request was stopped to give its capacity back to reserved work "
-                            "(it runs on preemptible capacity).");
-  e.code = "preempted";
-  return e;
-}
 
 Error unrecorded_error() {
   return Error::internal(ErrorKind::kUnavailable,
@@ -175,7 +159,7 @@ asio::awaitable<RunOutcome> serve_with_engine(LiveEngine& engine, HttpExchange& 
 
   if (!body.stream) {
     for (;;) {
-      if (stop_requested(run)) {
+      if (run.stop_requested()) {
         for (auto& g : generations) g->cancel();
         outcome.stopped = true;
         co_return outcome;
@@ -209,7 +193,7 @@ asio::awaitable<RunOutcome> serve_with_engine(LiveEngine& engine, HttpExchange& 
       outcome.error = unrecorded_error();
       co_return outcome;
     }
-    mark_output(run);
+    run.mark_output();
     if (!co_await exchange.respond(200, "application/json", out, headers)) {
       outcome.client_gone = true;
     }
@@ -221,7 +205,7 @@ asio::awaitable<RunOutcome> serve_with_engine(LiveEngine& engine, HttpExchange& 
   bool began = false;
   for (;;) {
     out.clear();
-    if (stop_requested(run)) {
+    if (run.stop_requested()) {
       for (auto& g : generations) g->cancel();
       outcome.stopped = true;
       if (!began) co_return outcome;
@@ -293,7 +277,7 @@ asio::awaitable<RunOutcome> serve_with_engine(LiveEngine& engine, HttpExchange& 
       out.append("data: [DONE]\n\n");
     }
     if (!out.empty() && !began) {
-      mark_output(run);
+      run.mark_output();
       began = true;
       if (!co_await exchange.begin_stream(200, "text/event-stream", headers)) {
         for (auto& g : generations) g->cancel();

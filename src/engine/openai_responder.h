@@ -32,8 +32,6 @@ asio::awaitable<RunOutcome> serve_with_engine(LiveEngine& engine, HttpExchange& 
                                               const ResponseMeta& meta, const HeaderLines& headers,
                                               const Clock& clock, RunControl run = {});
 
-// The error a stopped request's client gets (503, code "preempted").
-Error preempted_error();
 // The error a client gets when its usage could not be recorded (503).
 Error unrecorded_error();
 

@@ -135,7 +135,7 @@ bool Gateway::prepare(HttpExchange& exchange, RequestContext& ctx, HeaderLines& 
   const Agreement& agreement = *ctx.snapshot->agreement;
   // 2. authenticate
   auto key = authenticate_on(exchange, ctx);
-  if (ctx.trace.active) ctx.authenticated_at = clock_.now();
+  if (ctx.trace.sampled) ctx.authenticated_at = clock_.now();
   if (!key.ok()) {
     ctx.error = key.take_error();
     return false;
@@ -187,7 +187,7 @@ bool Gateway::prepare(HttpExchange& exchange, RequestContext& ctx, HeaderLines& 
   }
   // 4. limit
   const bool admitted = limit(ctx, headers);
-  if (ctx.trace.active) ctx.admitted_at = clock_.now();
+  if (ctx.trace.sampled) ctx.admitted_at = clock_.now();
   if (!admitted) return false;
   // 5. admit (a refusal may still find another pool: run_on_pools())
   submit(ctx, executor);

@@ -27,7 +27,7 @@ UsageRecord Gateway::make_record(const RequestContext& ctx) const {
   r.cls = ctx.sched_class;
   r.service_tier = ctx.service_tier;
   r.reserved = ctx.reserved;
-  const int status = ctx.client_gone && ctx.status < 400 ? 499 : ctx.status;
+  const int status = ctx.recorded_status();
   r.status = static_cast<int16_t>(status);
   r.failed = ctx.error.has_value() || status >= 400;
   if (ctx.error) {

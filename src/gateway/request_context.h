@@ -41,7 +41,7 @@ struct RequestContext {
   // for room in the ledger. One clock reading serves them all.
   MonoNanos checked_at = 0;
   UnixMillis wall_checked_at = 0;
-  // Read only for a traced request (trace.active), for its stage spans: when authentication
+  // Read only for a sampled request (trace.sampled), for its stage spans: when authentication
   // ended, and when parsing, entitlement and limits ended (admitted or refused).
   MonoNanos authenticated_at = 0;
   MonoNanos admitted_at = 0;
@@ -68,6 +68,9 @@ struct RequestContext {
   int endpoint = -1;  // upstream endpoint index, -1 for the built-in engine
   bool client_gone = false;
   std::optional<Error> error;
+
+  // The status to record: 499 for a client that went away before an error status was set.
+  int recorded_status() const { return client_gone && status < 400 ? 499 : status; }
 };
 
 // Completion observers: the ledger, metrics and the access log plug in here. Called once per

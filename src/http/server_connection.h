@@ -34,7 +34,7 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 
 // "1A2\r\n": a chunk's size line, in `out`.
-std::string_view chunk_size_line(char (&out)[24], size_t size) {
+inline std::string_view chunk_size_line(char (&out)[24], size_t size) {
   char* end = std::to_chars(out, out + 16, size, 16).ptr;
   end[0] = '\r';
   end[1] = '\n';
@@ -42,7 +42,7 @@ std::string_view chunk_size_line(char (&out)[24], size_t size) {
 }
 
 // Connection-token check ("close", "keep-alive") in a comma-separated header value.
-bool has_token(std::string_view value, std::string_view token) {
+inline bool has_token(std::string_view value, std::string_view token) {
   bool found = false;
   for_each_token(value, [&](std::string_view t) { found = found || iequals(t, token); });
   return found;

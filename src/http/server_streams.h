@@ -45,8 +45,8 @@ class PlainStream {
 // BIO pair copies every byte twice more and holds four 17 KiB buffers per connection): records
 // are written to the socket by OpenSSL itself, one write per record; what the client sends is
 // read by Asio (a read that waits for the next edge costs no epoll_ctl, as in PlainStream) into
-// a small buffer, which OpenSSL reads from in place. OpenSSL's own record buffers are given back
-// while the connection is idle (SSL_MODE_RELEASE_BUFFERS). REQUIRES: SIGPIPE is ignored
+// a small buffer, which OpenSSL's reading BIO copies from. OpenSSL's own record buffers are given
+// back while the connection is idle (SSL_MODE_RELEASE_BUFFERS). REQUIRES: SIGPIPE is ignored
 // (run_http_server does): OpenSSL writes to the socket without MSG_NOSIGNAL.
 class TlsStream {
  public:

@@ -27,7 +27,6 @@ class TlsSessionCache {
   // Before the handshake of `ssl` (a connection of an enabled context): offers the kept session,
   // and keeps the next one the server issues on it. REQUIRES: this outlives `ssl`.
   void attach(ssl_st* ssl);
-  bool empty() const { return session_ == nullptr; }
 
  private:
   static int on_new_session(ssl_st* ssl, ssl_session_st* session);

@@ -4,7 +4,6 @@
 
 #include <cerrno>
 #include <charconv>
-#include <cmath>
 #include <cstring>
 #include <utility>
 
@@ -20,9 +19,8 @@ constexpr size_t kFlushBytes = size_t{256} * 1024;
 // this are dropped and counted rather than held in memory without bound.
 constexpr size_t kMaxBufferedBytes = size_t{64} * 1024 * 1024;
 
-// Milliseconds with microsecond precision, or null when the moment never came.
-// Milliseconds to the microsecond, as the shortest decimal ("1.5", "100", "0.013"), written
-// from integers rather than through a double's formatting (one per field per request).
+// Milliseconds to the microsecond, as the shortest decimal ("1.5", "100", "0.013"), or null when
+// the moment never came; written from integers rather than through a double's formatting.
 void millis(JsonWriter& w, std::string_view key, MonoNanos from, MonoNanos to) {
   w.key(key);
   if (from == 0 || to == 0 || to < from) {
@@ -70,7 +68,7 @@ AccessLog::~AccessLog() {
 
 void AccessLog::format(const RequestContext& ctx, std::string& out) {
   const Agreement& a = *ctx.snapshot->agreement;
-  const int status = ctx.client_gone && ctx.status < 400 ? 499 : ctx.status;
+  const int status = ctx.recorded_status();
   JsonWriter w(out);
   w.begin_object();
   w.field("ts", format_rfc3339(ctx.wall_arrived_at));

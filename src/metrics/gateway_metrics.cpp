@@ -297,7 +297,7 @@ void GatewayMetrics::on_complete(const RequestContext& ctx) {
   const Table& t = table_for(ctx.snapshot->agreement);
   PairSeries& s = t.at(ctx.key != nullptr ? ctx.party : kNone, ctx.model);
   const size_t cls = ctx.model == kNone ? 3 : static_cast<size_t>(ctx.sched_class);
-  const int status = ctx.client_gone && ctx.status < 400 ? 499 : ctx.status;
+  const int status = ctx.recorded_status();
   request_counter(s, cls, status_slot(status)).Increment();
   if (ctx.prompt_tokens > 0) s.input_tokens->Increment(static_cast<double>(ctx.prompt_tokens));
   if (ctx.completion_tokens > 0) {

@@ -27,7 +27,16 @@ struct RunControl {
   // Another pool may serve the request: an upstream's failure before the first byte (a 429 or
   // 5xx included) comes back as the outcome's error instead of being answered.
   bool may_fall_back = false;
+
+  bool stop_requested() const { return stop != nullptr && stop->is_set(); }
+  // The client is about to get the answer's first byte: nothing falls back from here.
+  void mark_output() const {
+    if (output_started != nullptr) output_started->store(true, std::memory_order_release);
+  }
 };
+
+// The error a stopped request's client gets (503, code "preempted"), whatever backend ran it.
+Error preempted_error();
 
 struct RunOutcome {
   std::optional<Error> error;  // set when nothing was written: the caller answers it

@@ -23,7 +23,7 @@ asio::awaitable<Status> post_otlp_json(HttpClientPool& client, const ClientTarge
     co_return Error::upstream(ErrorKind::kUpstreamError,
                               fmt::format("the collector at {} answered {}: {}", target.host_header,
                                           status, answer.substr(0, 200)),
-                              status == 429 || status >= 500);
+                              false);  // the exporter drops a batch it cannot send
   }
   co_return Status();
 }

@@ -11,25 +11,8 @@ namespace {
 constexpr int kStatusError = 2;
 
 // The exporter writes about 2 KB of JSON per request, most of it fixed keys, hex ids and digits:
-// it is written piece by piece here rather than through JsonWriter, and only strings that need it
-// go through append_json_string's escaping.
-
-// `s` as a JSON string, quotes included.
-void put_string(std::string& out, std::string_view s) {
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) {
-      append_json_string(out, s);
-      return;
-    }
-  }
-  const size_t at = out.size();
-  out.resize(at + s.size() + 2);
-  char* p = out.data() + at;
-  *p++ = '"';
-  s.copy(p, s.size());
-  p[s.size()] = '"';
-}
+// it is written piece by piece here rather than through JsonWriter (strings through
+// append_json_string).
 
 // An int64 as the JSON mapping writes it: a decimal string.
 void put_int64(std::string& out, int64_t v) {
@@ -50,13 +33,13 @@ void put_id(std::string& out, const Id& id) {
 
 void put_attribute(std::string& out, const SpanAttribute& a) {
   out.append(R"({"key":)");
-  put_string(out, a.key);
+  append_json_string(out, a.key);
   if (a.is_int) {
     out.append(R"(,"value":{"intValue":)");
     put_int64(out, a.number);
   } else {
     out.append(R"(,"value":{"stringValue":)");
-    put_string(out, a.text);
+    append_json_string(out, a.text);
   }
   out.append("}}");
 }
@@ -72,10 +55,10 @@ void put_span(std::string& out, const Span& s) {
   }
   if (!s.trace_state.empty()) {
     out.append(R"(,"traceState":)");
-    put_string(out, s.trace_state);
+    append_json_string(out, s.trace_state);
   }
   out.append(R"(,"name":)");
-  put_string(out, s.name);
+  append_json_string(out, s.name);
   out.append(R"(,"kind":)");
   out.push_back(static_cast<char>('0' + static_cast<int>(s.kind)));
   out.append(R"(,"startTimeUnixNano":)");
@@ -92,7 +75,7 @@ void put_span(std::string& out, const Span& s) {
     out.append(R"(,"status":{)");
     if (!s.error_message.empty()) {
       out.append(R"("message":)");
-      put_string(out, s.error_message);
+      append_json_string(out, s.error_message);
       out.push_back(',');
     }
     out.append(R"("code":)");

@@ -74,7 +74,7 @@ void make_trace_record(const RequestContext& ctx, TraceRecord& r) {
   r.endpoint = ctx.endpoint;
   r.kind = ctx.kind;
   r.sched_class = ctx.sched_class;
-  r.status = ctx.client_gone && ctx.status < 400 ? 499 : ctx.status;
+  r.status = ctx.recorded_status();
   r.error_code_size = 0;
   if (ctx.error) {
     std::string_view code = ctx.error->code;

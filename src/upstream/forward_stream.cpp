@@ -88,29 +88,13 @@ std::string_view relayed_before(std::string_view relayed, const char* last_from)
 
 }  // namespace
 
-void mark_output(const RunControl& r) {
-  if (r.output_started != nullptr) r.output_started->store(true, std::memory_order_release);
-}
-
-bool stopped(const RunControl& r) {
-  return r.stop != nullptr && r.stop->is_set();
-}
-
-Error preempted() {
-  Error e = Error::internal(ErrorKind::kPreempted,
-                            "This request was stopped to give its capacity back to reserved work "
-                            "(it runs on preemptible capacity).");
-  e.code = "preempted";
-  return e;
-}
-
 // Relays a stream event by event as it arrives (translated first, for a translating upstream);
 // keeps the usage chunk for accord unless the client asked for it.
 asio::awaitable<void> relay_stream(EndpointSet& endpoints, int e, ClientResponse& response,
                                    HttpExchange& exchange, const ForwardRequest& request,
                                    const HeaderLines& headers, const Clock& clock,
                                    const RunControl& control, RunOutcome& outcome) {
-  mark_output(control);
+  control.mark_output();
   exchange.hold_stream_head(200, "text/event-stream", headers);  // sent with the first events
   SseParser sse;
   SseParser upstream;  // a translating upstream's own events
@@ -126,12 +110,12 @@ asio::awaitable<void> relay_stream(EndpointSet& endpoints, int e, ClientResponse
     }
     Result<bool>& more = *read;
     if (!more.ok()) {
-      outcome.stopped = stopped(control);
+      outcome.stopped = control.stop_requested();
       // An error event that blames the request is not the endpoint's failure.
       if (!outcome.stopped && more.error().source != ErrorSource::kClient) {
         endpoints.record_failure(e);
       }
-      const Error err = outcome.stopped ? preempted() : more.take_error();
+      const Error err = outcome.stopped ? preempted_error() : more.take_error();
       out.clear();
       append_sse_data(out, openai_error_body(err));
       co_await exchange.write_chunk(out);
@@ -221,7 +205,7 @@ asio::awaitable<void> relay_native_stream(EndpointSet& endpoints, int e, ClientR
                                           HttpExchange& exchange, const ForwardRequest& request,
                                           const HeaderLines& headers, const Clock& clock,
                                           const RunControl& control, RunOutcome& outcome) {
-  mark_output(control);
+  control.mark_output();
   exchange.hold_stream_head(200, "text/event-stream", headers);  // sent with the first events
   AnswerTranslator& reader = *request.translator;
   SseParser sse;
@@ -232,12 +216,12 @@ asio::awaitable<void> relay_native_stream(EndpointSet& endpoints, int e, ClientR
   for (;;) {
     auto more = co_await response.read_some(sse.input());
     if (!more.ok()) {
-      outcome.stopped = stopped(control);
+      outcome.stopped = control.stop_requested();
       if (!outcome.stopped && more.error().source != ErrorSource::kClient) {
         endpoints.record_failure(e);
       }
-      co_await end_native_stream(exchange, request, outcome.stopped ? preempted() : more.error(),
-                                 {}, outcome);
+      co_await end_native_stream(exchange, request,
+                                 outcome.stopped ? preempted_error() : more.error(), {}, outcome);
       co_return;
     }
     const char* relay_from = nullptr;

@@ -1,6 +1,5 @@
 // The streamed half of forward_to_upstream() (upstream/forwarder.h): relaying an upstream's event
-// stream to the client as it arrives, and the run-control steps both halves take. Nothing else
-// includes this.
+// stream to the client as it arrives. Nothing else includes this.
 //   relay_stream         OpenAI events (translated first, for a translating upstream), whose usage
 //                        chunk accord keeps unless the client asked for it; the end is [DONE]
 //   relay_native_stream  the upstream's own API's events (a Messages or Responses relay), byte for
@@ -19,12 +18,6 @@
 #include "upstream/forwarder.h"
 
 namespace accord::forward_detail {
-
-// The client is about to get (or has got) the first byte of the answer: no fallback from here.
-void mark_output(const RunControl& r);
-bool stopped(const RunControl& r);
-// The error a preemptible request's stop ends it with.
-Error preempted();
 
 // REQUIRES: `response` is a 2xx answer whose body is an event stream; nothing was written to
 // `exchange` yet.

@@ -12,7 +12,8 @@
 
 namespace accord {
 
-using namespace forward_detail;  // NOLINT(google-build-using-namespace)
+using forward_detail::relay_native_stream;
+using forward_detail::relay_stream;
 
 namespace {
 
@@ -113,7 +114,7 @@ asio::awaitable<std::optional<Error>> answer_upstream_error(
   };
   if ((may_retry && endpoints.any_healthy_untried(tried)) || hand_back) co_return refusal();
   outcome.status = status;
-  mark_output(control);
+  control.mark_output();
   HeaderLines relay = headers;
   if (const auto retry_after = response.header("retry-after"); !retry_after.empty()) {
     relay.add("retry-after", retry_after);
@@ -180,7 +181,7 @@ asio::awaitable<RunOutcome> forward_to_upstream(EndpointSet& endpoints, HttpClie
   uint64_t tried = 0;
   std::optional<Error> last_error;
   for (int attempt = 0; attempt <= pool.max_retries; ++attempt) {
-    if (stopped(control)) {
+    if (control.stop_requested()) {
       outcome.stopped = true;
       co_return outcome;
     }
@@ -235,7 +236,7 @@ asio::awaitable<RunOutcome> forward_to_upstream(EndpointSet& endpoints, HttpClie
     if (!body.stream) {
       std::string& answer = response.buffer();
       auto read = co_await response.read_all(answer, kMaxResponseBytes);
-      if (!read.ok() && stopped(control)) {
+      if (!read.ok() && control.stop_requested()) {
         outcome.stopped = true;
         co_return outcome;
       }
@@ -287,7 +288,7 @@ asio::awaitable<RunOutcome> forward_to_upstream(EndpointSet& endpoints, HttpClie
       if (request.relay_answers) {
         co_await request.translator->before_final();
       }
-      mark_output(control);
+      control.mark_output();
       if (!co_await exchange.respond(200, "application/json", answer, headers)) {
         outcome.client_gone = true;
       }
